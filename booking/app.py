@@ -1,0 +1,68 @@
+"""The composition root: settings in, a ready Starlette application out.
+
+Resources (the database) are opened in the lifespan, never at import.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from tortoise.contrib.starlette import RegisterTortoise
+
+from booking.db import sqlite_url_with_pragmas, tortoise_config
+from booking.i18n import load_translations
+from booking.settings import Settings
+from booking.web import api, pages
+from booking.web.errors import CatchAllMiddleware, exception_handlers
+from booking.web.middleware import RequestContextMiddleware
+from booking.web.rendering import TEMPLATES_DIR, Renderer
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+async def health(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+def create_app(settings: Settings, clock: Clock = system_clock) -> Starlette:
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        config = tortoise_config(sqlite_url_with_pragmas(settings.database_url))
+        async with RegisterTortoise(app, config=config):
+            yield
+
+    app = Starlette(
+        routes=[
+            *pages.routes,
+            *api.routes,
+            Route("/healthz", health, name="health"),
+            Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+        ],
+        middleware=[
+            Middleware(CatchAllMiddleware),
+            Middleware(RequestContextMiddleware, secure_cookies=not settings.demo),
+        ],
+        exception_handlers=exception_handlers,  # type: ignore[arg-type]
+        lifespan=lifespan,
+        max_body_size=settings.max_body_bytes,
+    )
+    app.state.settings = settings
+    app.state.clock = clock
+    app.state.renderer = Renderer(load_translations(), TEMPLATES_DIR)
+    logging.getLogger("booking").setLevel(settings.log_level.upper())
+    return app

@@ -1,0 +1,94 @@
+"""Reading what an applicant typed: pure, shared by the pages and the API.
+
+Errors are message codes per field (booking/web/messages.py translates them).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from booking.vocabulary import TOPICS, normalise_language
+
+NAME_MAX = 100
+EMAIL_MAX = 254
+PHONE_MAX = 40
+
+# Deliberately loose: a name may be in any script; an address needs one @ and a dotted domain.
+_EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]{2,}$")
+_PHONE = re.compile(r"^\+?[0-9 ()/.\-]{5,}$")
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str
+    email: str
+    phone: str
+
+
+@dataclass(frozen=True)
+class Choice:
+    topic: str
+    language: str
+
+
+def _text(data: Mapping[str, object], name: str) -> str:
+    value = data.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _printable(text: str) -> bool:
+    return not any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") for ch in text)
+
+
+def read_choice(data: Mapping[str, object]) -> tuple[Choice | None, dict[str, str]]:
+    errors: dict[str, str] = {}
+    topic = _text(data, "topic")
+    if topic not in TOPICS:
+        errors["topic"] = "choose_topic"
+    language = normalise_language(_text(data, "language"))
+    if language is None:
+        errors["language"] = "choose_language"
+    if errors or language is None:
+        return None, errors
+    return Choice(topic, language), errors
+
+
+def read_contact(data: Mapping[str, object]) -> tuple[Contact | None, dict[str, str]]:
+    errors: dict[str, str] = {}
+    name = " ".join(_text(data, "name").split())
+    if not name:
+        errors["name"] = "name_required"
+    elif len(name) > NAME_MAX:
+        errors["name"] = "too_long"
+    elif not _printable(name) or any(ch in name for ch in "<>"):
+        errors["name"] = "name_chars"
+    email = _text(data, "email")
+    if not email:
+        errors["email"] = "email_required"
+    elif len(email) > EMAIL_MAX or not _EMAIL.match(email) or not _printable(email):
+        errors["email"] = "email_invalid"
+    phone = _text(data, "phone")
+    if phone and (len(phone) > PHONE_MAX or not _PHONE.match(phone)):
+        errors["phone"] = "phone_invalid"
+    consent = data.get("consent")
+    if consent not in (True, "on", "true", "1", "yes"):
+        errors["consent"] = "consent_required"
+    if errors:
+        return None, errors
+    return Contact(name, email, phone), errors
+
+
+def read_start(data: Mapping[str, object]) -> tuple[datetime | None, dict[str, str]]:
+    """A slot start as ISO 8601 with an offset."""
+    text = _text(data, "start")
+    try:
+        start = datetime.fromisoformat(text) if text else None
+    except ValueError:
+        start = None
+    if start is None or start.tzinfo is None:
+        return None, {"start": "choose_time"}
+    return start, {}

@@ -1,0 +1,137 @@
+"""The command line: python -m booking <command>."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from tortoise import Tortoise
+
+from booking.db import migrate, sqlite_url_with_pragmas, tortoise_config
+from booking.settings import Settings, SettingsError
+
+
+async def _with_database(settings: Settings) -> None:
+    await Tortoise.init(config=tortoise_config(sqlite_url_with_pragmas(settings.database_url)))
+
+
+def _prepare_sqlite_dir(settings: Settings) -> None:
+    path = settings.sqlite_path
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+
+def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
+    _prepare_sqlite_dir(settings)
+    asyncio.run(migrate(settings.database_url))
+    print("Database schema is up to date.")
+    return 0
+
+
+def cmd_demo(settings: Settings, _args: argparse.Namespace) -> int:
+    from booking.demo import load_demo
+
+    async def run() -> bool:
+        await _with_database(settings)
+        try:
+            return await load_demo(settings.timezone)
+        finally:
+            await Tortoise.close_connections()
+
+    _prepare_sqlite_dir(settings)
+    asyncio.run(migrate(settings.database_url))
+    loaded = asyncio.run(run())
+    print("Demo data loaded." if loaded else "The database already holds data; left as it is.")
+    return 0
+
+
+def cmd_demo_link(settings: Settings, args: argparse.Namespace) -> int:
+    from booking.demo import demo_link
+
+    start = None
+    if args.start:
+        try:
+            start = datetime.fromisoformat(args.start)
+        except ValueError:
+            print(f"--start {args.start!r} is not ISO 8601, e.g. 2026-11-24T10:00+01:00",
+                  file=sys.stderr)
+            return 2
+    print(
+        demo_link(
+            settings.base_url,
+            settings.link_secret.value,
+            datetime.now(UTC),
+            start=start,
+            duration_minutes=args.duration,
+            location=args.location,
+            timezone=settings.timezone,
+        )
+    )
+    return 0
+
+
+def print_demo_banner(settings: Settings) -> None:
+    from booking.demo import demo_link
+
+    now = datetime.now(UTC)
+    print()
+    print(f"  Welcome service booking (demo) on {settings.base_url}")
+    print("  Open this link, as the immigration office's confirmation would carry it:")
+    print(f"    {demo_link(settings.base_url, settings.link_secret.value, now)}")
+    print("  More links: .venv/bin/python -m booking demo-link [--start ISO] [--duration N]")
+    print()
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    if settings.demo:
+        print_demo_banner(settings)
+    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s")
+    uvicorn.run(
+        "booking.asgi:create",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=args.workers,
+        access_log=False,  # paths carry secrets; booking.requests logs without them
+        log_level=settings.log_level,
+        proxy_headers=True,
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m booking", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("migrate", help="bring the database schema up to date")
+    commands.add_parser("demo", help="migrate and load the demo data into an empty database")
+    link = commands.add_parser("demo-link", help="print a signed office link for the demo")
+    link.add_argument("--start", help="office appointment start, ISO 8601 (local if no offset)")
+    link.add_argument("--duration", type=int, default=30, help="minutes (default 30)")
+    link.add_argument("--location", default="hsc", help="location code (default hsc)")
+    serve = commands.add_parser("serve", help="serve HTTP (BOOKING_HOST, BOOKING_PORT)")
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    return parser
+
+
+COMMANDS = {
+    "migrate": cmd_migrate,
+    "demo": cmd_demo,
+    "demo-link": cmd_demo_link,
+    "serve": cmd_serve,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        print(f"Cannot start: {error}", file=sys.stderr)
+        return 2
+    return COMMANDS[args.command](settings, args)

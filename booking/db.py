@@ -1,0 +1,56 @@
+"""Database configuration and migrations, shared by the service, the commands and the tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise import Tortoise
+from tortoise.migrations.api import migrate as run_migrations
+
+from booking.settings import DEFAULT_DATABASE_URL
+
+MODELS_MODULE = "booking.models"
+MIGRATIONS_MODULE = "migrations"
+
+
+def connection_label(database_url: str) -> str:
+    """One connection name per dialect.
+
+    Tortoise caches compiled queries by connection name, so SQLite and PostgreSQL must never
+    share one inside a process (the test suite runs both).
+    """
+    return "sqlite" if database_url.startswith("sqlite") else "postgres"
+
+
+def tortoise_config(database_url: str) -> dict[str, Any]:
+    label = connection_label(database_url)
+    return {
+        "connections": {label: database_url},
+        "apps": {
+            "models": {
+                "models": [MODELS_MODULE],
+                "default_connection": label,
+                "migrations": MIGRATIONS_MODULE,
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+def sqlite_url_with_pragmas(database_url: str) -> str:
+    """Let concurrent writers from other processes wait instead of failing at once."""
+    if not database_url.startswith("sqlite://") or "busy_timeout" in database_url:
+        return database_url
+    separator = "&" if "?" in database_url else "?"
+    return f"{database_url}{separator}busy_timeout=10000"
+
+
+async def migrate(database_url: str) -> None:
+    """Bring the schema up to date; safe to run on every start and from several processes."""
+    await run_migrations(config=tortoise_config(sqlite_url_with_pragmas(database_url)))
+    await Tortoise.close_connections()
+
+
+# For the `tortoise` command line (makemigrations) used while developing.
+TORTOISE_ORM = tortoise_config(DEFAULT_DATABASE_URL)

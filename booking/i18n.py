@@ -1,0 +1,108 @@
+"""Translations: catalogs read from locales/*.po at start, and the choice of the reader's language.
+
+The .po files are compiled in memory when the service starts, so a fresh clone needs no build
+step and a translation can never be stale against its catalog.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+
+from babel import Locale
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+DOMAIN = "messages"
+SOURCE_LANGUAGE = "en"  # msgids are English
+DEFAULT_LANGUAGE = "de"
+UI_LANGUAGES = ("de", "en")
+
+
+def load_translations(locales_dir: Path = LOCALES_DIR) -> dict[str, NullTranslations]:
+    catalogs: dict[str, NullTranslations] = {}
+    for language in UI_LANGUAGES:
+        po_file = locales_dir / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+        if not po_file.exists():
+            catalogs[language] = NullTranslations()
+            continue
+        with po_file.open("rb") as handle:
+            catalog = read_po(handle, locale=language)
+        buffer = BytesIO()
+        write_mo(buffer, catalog)
+        buffer.seek(0)
+        catalogs[language] = Translations(fp=buffer, domain=DOMAIN)
+    return catalogs
+
+
+def text_direction(language: str) -> str:
+    try:
+        return "rtl" if Locale.parse(language.replace("-", "_")).text_direction == "rtl" else "ltr"
+    except (ValueError, TypeError):
+        return "ltr"
+
+
+def _primary(tag: str) -> str:
+    return tag.strip().replace("_", "-").split("-")[0].lower()
+
+
+def parse_accept_language(header: str) -> list[str]:
+    """Primary language tags by preference (q-values honoured, order kept on ties)."""
+    ranked: list[tuple[float, int, str]] = []
+    for index, part in enumerate(header.split(",")):
+        tag, _, params = part.strip().partition(";")
+        if not tag or tag == "*":
+            continue
+        quality = 1.0
+        params = params.strip()
+        if params.startswith("q="):
+            try:
+                quality = float(params[2:])
+            except ValueError:
+                quality = 0.0
+        if quality > 0:
+            ranked.append((-quality, index, _primary(tag)))
+    return [tag for _q, _i, tag in sorted(ranked)]
+
+
+@dataclass(frozen=True)
+class LanguageChoice:
+    language: str
+    remember: bool  # the reader asked for it explicitly: keep it in a cookie
+
+
+def choose_language(
+    query: str | None,
+    cookie: str | None,
+    accept_language: str | None,
+    supported: Iterable[str] = UI_LANGUAGES,
+) -> LanguageChoice:
+    """?lang= first, then the cookie, then Accept-Language, then German."""
+    available = tuple(supported)
+    if query and _primary(query) in available:
+        return LanguageChoice(_primary(query), remember=True)
+    if cookie and _primary(cookie) in available:
+        return LanguageChoice(_primary(cookie), remember=False)
+    for tag in parse_accept_language(accept_language or ""):
+        if tag in available:
+            return LanguageChoice(tag, remember=False)
+    return LanguageChoice(DEFAULT_LANGUAGE, remember=False)
+
+
+def untranslated(catalogs_dir: Path, language: str) -> list[str]:
+    """msgids of a shipped catalog that have no translation (the completeness test uses it)."""
+    with (catalogs_dir / language / "LC_MESSAGES" / f"{DOMAIN}.po").open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    missing = []
+    for message in catalog:
+        if not message.id:
+            continue
+        strings: Mapping[int, str] | tuple[str, ...]
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if message.fuzzy or not all(strings):
+            missing.append(str(message.id))
+    return missing

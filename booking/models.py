@@ -1,0 +1,233 @@
+"""The stored facts. All instants are stored in UTC; local time exists only for display.
+
+Double booking is prevented by the database: an active booking holds two nullable unique keys
+(``slot_key`` for its counsellor and start, ``appointment_key`` for its office appointment)
+that are cleared when it is cancelled, and every booking transaction starts by bumping
+``Location.booking_lock``, which serialises the decisions of one location on every database.
+"""
+
+from __future__ import annotations
+
+from datetime import time
+
+from tortoise import fields
+from tortoise.models import Model
+
+BOOKED = "booked"
+CANCELLED = "cancelled"
+ATTENDED = "attended"
+NO_SHOW = "no_show"
+BOOKING_STATUSES = (BOOKED, CANCELLED, ATTENDED, NO_SHOW)
+ACTIVE_STATUSES = (BOOKED, ATTENDED, NO_SHOW)
+
+ABSENCE = "absence"
+EXTRA = "extra"
+
+
+def minutes(moment: time) -> int:
+    """Times of day are stored as minutes after local midnight (portable, and SQLite-safe)."""
+    return moment.hour * 60 + moment.minute
+
+
+def clock_time(minute: int) -> time:
+    return time(minute // 60, minute % 60)
+
+
+class Location(Model):
+    id = fields.IntField(primary_key=True)
+    code = fields.CharField(max_length=32, unique=True)
+    name = fields.CharField(max_length=200)
+    address = fields.CharField(max_length=300)
+    timezone = fields.CharField(max_length=64, default="Europe/Berlin")
+    session_minutes = fields.IntField(default=30)
+    buffer_minutes = fields.IntField(default=10)
+    window_minutes = fields.IntField(default=120)
+    notice_minutes = fields.IntField(default=60)
+    holiday_country = fields.CharField(max_length=2, default="DE")
+    holiday_subdivision = fields.CharField(max_length=8, default="NI")
+    active = fields.BooleanField(default=True)
+    # Bumped as the first statement of every booking transaction: a write that takes the row
+    # lock on PostgreSQL and the write lock on SQLite, so decisions per location never race.
+    booking_lock = fields.BigIntField(default=0)
+
+    class Meta:
+        table = "location"
+
+
+class OpeningHours(Model):
+    id = fields.IntField(primary_key=True)
+    location: fields.ForeignKeyRelation[Location] = fields.ForeignKeyField(
+        "models.Location", related_name="opening_hours", on_delete=fields.CASCADE
+    )
+    weekday = fields.SmallIntField()  # 0 = Monday, as datetime.weekday()
+    opens = fields.SmallIntField()  # minutes after local midnight
+    closes = fields.SmallIntField()
+
+    class Meta:
+        table = "opening_hours"
+
+
+class ClosureDay(Model):
+    id = fields.IntField(primary_key=True)
+    location: fields.ForeignKeyRelation[Location] = fields.ForeignKeyField(
+        "models.Location", related_name="closure_days", on_delete=fields.CASCADE
+    )
+    day = fields.DateField()
+    reason = fields.CharField(max_length=200, default="")
+
+    class Meta:
+        table = "closure_day"
+        unique_together = (("location", "day"),)
+
+
+class Room(Model):
+    id = fields.IntField(primary_key=True)
+    location: fields.ForeignKeyRelation[Location] = fields.ForeignKeyField(
+        "models.Location", related_name="rooms", on_delete=fields.CASCADE
+    )
+    code = fields.CharField(max_length=32)
+    name = fields.CharField(max_length=100)
+    active = fields.BooleanField(default=True)
+
+    class Meta:
+        table = "room"
+        unique_together = (("location", "code"),)
+
+
+class Organisation(Model):
+    id = fields.IntField(primary_key=True)
+    code = fields.CharField(max_length=32, unique=True)
+    name = fields.CharField(max_length=200)
+    # None means "computed from the plan" (the balancing rules decide the default).
+    target_weight = fields.FloatField(null=True)
+    active = fields.BooleanField(default=True)
+
+    class Meta:
+        table = "organisation"
+
+
+class Counsellor(Model):
+    id = fields.IntField(primary_key=True)
+    organisation: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
+        "models.Organisation", related_name="counsellors", on_delete=fields.RESTRICT
+    )
+    display_name = fields.CharField(max_length=100)
+    languages: list[str] = fields.JSONField(default=list)  # type: ignore[assignment]
+    topics: list[str] = fields.JSONField(default=list)  # type: ignore[assignment]
+    email = fields.CharField(max_length=254, default="")
+    active = fields.BooleanField(default=True)
+
+    class Meta:
+        table = "counsellor"
+
+
+class WorkShift(Model):
+    # One block of the weekly plan. A break is the gap between two blocks of a day.
+    id = fields.IntField(primary_key=True)
+    counsellor: fields.ForeignKeyRelation[Counsellor] = fields.ForeignKeyField(
+        "models.Counsellor", related_name="shifts", on_delete=fields.CASCADE
+    )
+    location: fields.ForeignKeyRelation[Location] = fields.ForeignKeyField(
+        "models.Location", related_name="shifts", on_delete=fields.CASCADE
+    )
+    room: fields.ForeignKeyNullableRelation[Room] = fields.ForeignKeyField(
+        "models.Room", related_name="shifts", null=True, on_delete=fields.SET_NULL
+    )
+    weekday = fields.SmallIntField()
+    starts = fields.SmallIntField()  # minutes after local midnight
+    ends = fields.SmallIntField()
+
+    class Meta:
+        table = "work_shift"
+
+
+class PlanException(Model):
+    # A dated change to the weekly plan: an absence (illness, leave) or extra hours.
+    # An absence without times covers the whole day.
+    id = fields.IntField(primary_key=True)
+    counsellor: fields.ForeignKeyRelation[Counsellor] = fields.ForeignKeyField(
+        "models.Counsellor", related_name="plan_exceptions", on_delete=fields.CASCADE
+    )
+    location: fields.ForeignKeyRelation[Location] = fields.ForeignKeyField(
+        "models.Location", related_name="plan_exceptions", on_delete=fields.CASCADE
+    )
+    room: fields.ForeignKeyNullableRelation[Room] = fields.ForeignKeyField(
+        "models.Room", related_name="plan_exceptions", null=True, on_delete=fields.SET_NULL
+    )
+    day = fields.DateField()
+    kind = fields.CharField(max_length=16)  # ABSENCE or EXTRA
+    starts = fields.SmallIntField(null=True)  # minutes after local midnight
+    ends = fields.SmallIntField(null=True)
+    note = fields.CharField(max_length=200, default="")
+
+    class Meta:
+        table = "plan_exception"
+
+
+class OfficeAppointment(Model):
+    # An immigration-office appointment, as received in the signed link of the office.
+    # (Model docstrings become SQL comments, which the schema editor splits on semicolons.)
+    id = fields.IntField(primary_key=True)
+    location: fields.ForeignKeyRelation[Location] = fields.ForeignKeyField(
+        "models.Location", related_name="appointments", on_delete=fields.RESTRICT
+    )
+    ref = fields.CharField(max_length=64)
+    start = fields.DatetimeField()
+    duration_minutes = fields.IntField()
+    received_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "office_appointment"
+        unique_together = (("location", "ref"),)
+
+
+class Booking(Model):
+    id = fields.IntField(primary_key=True)
+    reference = fields.CharField(max_length=16, unique=True)
+    location: fields.ForeignKeyRelation[Location] = fields.ForeignKeyField(
+        "models.Location", related_name="bookings", on_delete=fields.RESTRICT
+    )
+    appointment: fields.ForeignKeyRelation[OfficeAppointment] = fields.ForeignKeyField(
+        "models.OfficeAppointment", related_name="bookings", on_delete=fields.RESTRICT
+    )
+    counsellor: fields.ForeignKeyRelation[Counsellor] = fields.ForeignKeyField(
+        "models.Counsellor", related_name="bookings", on_delete=fields.RESTRICT
+    )
+    organisation: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
+        "models.Organisation", related_name="bookings", on_delete=fields.RESTRICT
+    )
+    room: fields.ForeignKeyNullableRelation[Room] = fields.ForeignKeyField(
+        "models.Room", related_name="bookings", null=True, on_delete=fields.SET_NULL
+    )
+    start = fields.DatetimeField()
+    end = fields.DatetimeField()
+    topic = fields.CharField(max_length=16)
+    language = fields.CharField(max_length=35)
+    ui_language = fields.CharField(max_length=35, default="de")
+    channel = fields.CharField(max_length=16, default="online")
+    status = fields.CharField(max_length=16, default=BOOKED)
+    # Personal data; blanked by erasure and by the scheduled anonymisation.
+    name = fields.CharField(max_length=100, default="")
+    email = fields.CharField(max_length=254, default="")
+    phone = fields.CharField(max_length=40, default="")
+    consent_at = fields.DatetimeField(null=True)
+    anonymised_at = fields.DatetimeField(null=True)
+    manage_token_hash = fields.CharField(max_length=64, unique=True)
+    # Set while the booking is active, NULL once cancelled; unique, so the database itself
+    # refuses a second active booking of a counsellor's slot or of an office appointment.
+    slot_key = fields.CharField(max_length=64, null=True, unique=True)
+    appointment_key = fields.CharField(max_length=120, null=True, unique=True)
+    sequence = fields.IntField(default=0)  # iCalendar SEQUENCE: bumped with every change
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+    cancelled_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "booking"
+        indexes = (("location_id", "start"),)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status != CANCELLED
+

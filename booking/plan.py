@@ -1,0 +1,108 @@
+"""From the weekly plan, its dated exceptions and the calendar to one day's shifts: pure.
+
+A day's working time is the weekly blocks for that weekday, plus extra hours, minus absences.
+Public holidays come from the ``holidays`` package (Lower Saxony by default).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+from booking.slots import Interval
+
+
+@dataclass(frozen=True)
+class WeeklyBlock:
+    weekday: int  # 0 = Monday
+    starts: time
+    ends: time
+    room_id: int | None = None
+
+
+@dataclass(frozen=True)
+class DatedChange:
+    day: date
+    kind: str  # "absence" or "extra"
+    starts: time | None = None  # None with an absence: the whole day
+    ends: time | None = None
+    room_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Shift:
+    interval: Interval
+    room_id: int | None
+
+
+def at(day: date, moment: time, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, moment, tzinfo=zone)
+
+
+def subtract(shifts: Iterable[Shift], cut: Interval) -> list[Shift]:
+    """The parts of the shifts that lie outside ``cut``."""
+    out: list[Shift] = []
+    for shift in shifts:
+        iv = shift.interval
+        if not iv.overlaps(cut):
+            out.append(shift)
+            continue
+        if iv.start < cut.start:
+            out.append(Shift(Interval(iv.start, cut.start), shift.room_id))
+        if cut.end < iv.end:
+            out.append(Shift(Interval(cut.end, iv.end), shift.room_id))
+    return out
+
+
+def shifts_on(
+    day: date,
+    weekly: Iterable[WeeklyBlock],
+    changes: Iterable[DatedChange],
+    zone: ZoneInfo,
+) -> list[Shift]:
+    """One counsellor's working intervals on ``day``, in time order."""
+    shifts = [
+        Shift(Interval(at(day, b.starts, zone), at(day, b.ends, zone)), b.room_id)
+        for b in weekly
+        if b.weekday == day.weekday() and b.starts < b.ends
+    ]
+    todays = [c for c in changes if c.day == day]
+    for change in todays:
+        if change.kind == "extra" and change.starts and change.ends and change.starts < change.ends:
+            shifts.append(
+                Shift(Interval(at(day, change.starts, zone), at(day, change.ends, zone)),
+                      change.room_id)
+            )
+    for change in todays:
+        if change.kind != "absence":
+            continue
+        if change.starts is None or change.ends is None:
+            return []
+        if change.starts < change.ends:
+            shifts = subtract(
+                shifts, Interval(at(day, change.starts, zone), at(day, change.ends, zone))
+            )
+    return sorted(shifts, key=lambda s: s.interval)
+
+
+@lru_cache(maxsize=64)
+def _holidays(country: str, subdivision: str, year: int) -> holidays.HolidayBase:
+    return holidays.country_holidays(country, subdiv=subdivision or None, years=year)
+
+
+def public_holiday(day: date, country: str = "DE", subdivision: str = "NI") -> str | None:
+    """The holiday's name, or None on a working day."""
+    name = _holidays(country, subdivision, day.year).get(day)
+    return str(name) if name else None
+
+
+def room_for(shifts: Iterable[Shift], slot: Interval) -> int | None:
+    for shift in shifts:
+        if shift.interval.contains(slot):
+            return shift.room_id
+    return None

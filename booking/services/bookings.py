@@ -1,0 +1,314 @@
+"""Booking, moving, cancelling and erasing counselling sessions: the transactions.
+
+Every change of a location's bookings runs in one transaction whose first statement is a write
+(``Location.booking_lock``), so that the decision is taken under that location's lock on
+PostgreSQL and under the write lock on SQLite; the unique keys on ``Booking`` stand behind it.
+Availability is recomputed under the lock from stored facts, never trusted from the page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from booking.allocation import Candidate, choose_counsellor
+from booking.applicant import Choice, Contact
+from booking.errors import AlreadyBooked, LinkRefused, NotChangeable, NotFound, SlotTaken
+from booking.models import BOOKED, CANCELLED, Booking, Counsellor, Location, OfficeAppointment
+from booking.plan import room_for
+from booking.services.days import Day, load_day, local_date, rules_of
+from booking.slots import Interval, Slot, free_slots, languages_on_duty
+from booking.vocabulary import COMMON_LANGUAGES, FALLBACK_LANGUAGES
+from integrations.office_link import LinkError, OfficeLink, verify
+
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read out on the phone
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)  # 256 bits
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_reference() -> str:
+    code = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+    return f"WB-{code[:4]}-{code[4:]}"
+
+
+def slot_key(counsellor_id: int, start: datetime) -> str:
+    return f"{counsellor_id}@{int(start.timestamp())}"
+
+
+def appointment_key(location_id: int, ref: str) -> str:
+    return f"{location_id}:{ref}"
+
+
+@dataclass(frozen=True)
+class Offer:
+    """What can be offered for one appointment, topic and language."""
+
+    location: Location
+    appointment: Interval
+    language: str | None
+    slots: list[Slot]
+    language_on_duty: bool
+    fallback: dict[str, list[Slot]] = field(default_factory=dict)
+    closed_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Booked:
+    booking: Booking
+    manage_token: str
+
+
+async def resolve_link(link: OfficeLink, now: datetime) -> tuple[Location, Interval]:
+    location = await Location.get_or_none(code=link.location, active=True)
+    if location is None:
+        raise LinkRefused("unknown_location")
+    if link.start <= now:
+        raise LinkRefused("past")
+    return location, Interval(link.start, link.end)
+
+
+def _offer_from_day(
+    location: Location,
+    appointment: Interval,
+    day: Day,
+    topic: str | None,
+    language: str | None,
+    now: datetime,
+) -> Offer:
+    rules = rules_of(location)
+    slots = free_slots(appointment, day.location, day.counsellors, topic, language, rules, now)
+    on_duty = language is None or language in languages_on_duty(day.counsellors, topic)
+    fallback: dict[str, list[Slot]] = {}
+    if not on_duty:
+        for other in FALLBACK_LANGUAGES:
+            if other != language:
+                fallback[other] = free_slots(
+                    appointment, day.location, day.counsellors, topic, other, rules, now
+                )
+    return Offer(location, appointment, language, slots, on_duty, fallback, day.closed_reason)
+
+
+async def offer(
+    link: OfficeLink, topic: str | None, language: str | None, now: datetime
+) -> Offer:
+    """What can be offered around the linked appointment (None: any topic or language)."""
+    location, appointment = await resolve_link(link, now)
+    day = await load_day(location, local_date(appointment.start, location))
+    return _offer_from_day(location, appointment, day, topic, language, now)
+
+
+async def _lock_location(location_id: int) -> None:
+    """The transaction's first statement: a write that serialises this location's bookings."""
+    changed = await Location.filter(id=location_id).update(booking_lock=F("booking_lock") + 1)
+    assert changed == 1, "a resolved location has exactly one row"
+
+
+def _pick(day: Day, slot: Slot, prefer: int | None = None) -> tuple[int, int, int | None]:
+    """The counsellor for the slot, their organisation's id and the room of their shift."""
+    by_id = {c.id: c for c in day.counsellors}
+    candidates = [
+        Candidate(cid, by_id[cid].organisation, day.sessions.get(cid, 0))
+        for cid in slot.counsellor_ids
+    ]
+    chosen = choose_counsellor(candidates, prefer=prefer)
+    room_id = room_for(day.shifts.get(chosen.counsellor_id, []), slot.interval)
+    return chosen.counsellor_id, day.organisation_ids[chosen.counsellor_id], room_id
+
+
+async def create_booking(
+    link: OfficeLink,
+    choice: Choice,
+    contact: Contact,
+    start: datetime,
+    now: datetime,
+    ui_language: str = "de",
+) -> Booked:
+    location, appointment = await resolve_link(link, now)
+    token = new_token()
+    key = appointment_key(location.id, link.ref)
+    for _attempt in range(3):  # a fresh reference if one ever collides
+        try:
+            async with in_transaction():
+                await _lock_location(location.id)
+                if await Booking.filter(appointment_key=key).exists():
+                    raise AlreadyBooked()
+                day = await load_day(location, local_date(appointment.start, location))
+                offered = _offer_from_day(
+                    location, appointment, day, choice.topic, choice.language, now
+                ).slots
+                slot = next((s for s in offered if s.start == start), None)
+                if slot is None:
+                    raise SlotTaken(offered)
+                counsellor_id, organisation_id, room_id = _pick(day, slot)
+                office, _ = await OfficeAppointment.update_or_create(
+                    location_id=location.id,
+                    ref=link.ref,
+                    defaults={
+                        "start": appointment.start,
+                        "duration_minutes": int(link.duration.total_seconds() // 60),
+                    },
+                )
+                booking = await Booking.create(
+                    reference=new_reference(),
+                    location_id=location.id,
+                    appointment_id=office.id,
+                    counsellor_id=counsellor_id,
+                    organisation_id=organisation_id,
+                    room_id=room_id,
+                    start=slot.start,
+                    end=slot.end,
+                    topic=choice.topic,
+                    language=choice.language,
+                    ui_language=ui_language,
+                    name=contact.name,
+                    email=contact.email,
+                    phone=contact.phone,
+                    consent_at=now,
+                    manage_token_hash=hash_token(token),
+                    slot_key=slot_key(counsellor_id, slot.start),
+                    appointment_key=key,
+                )
+            return Booked(booking, token)
+        except IntegrityError:
+            # Only reachable if the lock was bypassed (e.g. rows written by hand) or a
+            # reference collided: the constraint has the last word, never a double booking.
+            if await Booking.filter(appointment_key=key).exists():
+                raise AlreadyBooked() from None
+            current = await offer(link, choice.topic, choice.language, now)
+            if not any(s.start == start for s in current.slots):
+                raise SlotTaken(current.slots) from None
+    raise SlotTaken([])
+
+
+async def find_booking(token: str) -> Booking:
+    booking = await Booking.get_or_none(manage_token_hash=hash_token(token)).prefetch_related(
+        "location", "room", "organisation", "appointment"
+    )
+    if booking is None:
+        raise NotFound()
+    return booking
+
+
+def _changeable(booking: Booking, now: datetime) -> bool:
+    return booking.status == BOOKED and booking.start > now
+
+
+async def reschedule_offer(booking: Booking, now: datetime) -> list[Slot]:
+    """Other times for the same office appointment, the booking's own time left out."""
+    location: Location = booking.location
+    appointment = booking.appointment
+    interval = Interval(
+        appointment.start, appointment.start + timedelta(minutes=appointment.duration_minutes)
+    )
+    day = await load_day(location, local_date(interval.start, location),
+                         exclude_booking_id=booking.id)
+    slots = _offer_from_day(location, interval, day, booking.topic, booking.language, now).slots
+    return [s for s in slots if s.start != booking.start]
+
+
+async def reschedule(token: str, start: datetime, now: datetime) -> Booking:
+    booking = await find_booking(token)
+    if not _changeable(booking, now):
+        raise NotChangeable()
+    location: Location = booking.location
+    try:
+        async with in_transaction():
+            await _lock_location(location.id)
+            await booking.refresh_from_db()
+            if not _changeable(booking, now):
+                raise NotChangeable()
+            appointment = await OfficeAppointment.get(id=booking.appointment_id)  # type: ignore[attr-defined]
+            interval = Interval(
+                appointment.start,
+                appointment.start + timedelta(minutes=appointment.duration_minutes),
+            )
+            day = await load_day(location, local_date(interval.start, location),
+                                 exclude_booking_id=booking.id)
+            offered = _offer_from_day(
+                location, interval, day, booking.topic, booking.language, now
+            ).slots
+            slot = next((s for s in offered if s.start == start), None)
+            if slot is None:
+                raise SlotTaken([s for s in offered if s.start != booking.start])
+            counsellor_id, organisation_id, room_id = _pick(
+                day, slot, prefer=booking.counsellor_id  # type: ignore[attr-defined]
+            )
+            booking.counsellor_id = counsellor_id  # type: ignore[attr-defined]
+            booking.organisation_id = organisation_id  # type: ignore[attr-defined]
+            booking.room_id = room_id  # type: ignore[attr-defined]
+            booking.start = slot.start
+            booking.end = slot.end
+            booking.slot_key = slot_key(counsellor_id, slot.start)
+            booking.sequence += 1
+            await booking.save()
+    except IntegrityError:
+        raise SlotTaken(await reschedule_offer(booking, now)) from None
+    return await find_booking(token)
+
+
+async def cancel(token: str, now: datetime) -> Booking:
+    """Cancel a planned session; cancelling again changes nothing."""
+    booking = await find_booking(token)
+    if booking.status == CANCELLED:
+        return booking
+    if not _changeable(booking, now):
+        raise NotChangeable()
+    async with in_transaction():
+        await _lock_location(booking.location.id)
+        changed = await Booking.filter(id=booking.id, status=BOOKED).update(
+            status=CANCELLED,
+            slot_key=None,
+            appointment_key=None,
+            cancelled_at=now,
+            sequence=F("sequence") + 1,
+        )
+    if changed == 0:
+        await booking.refresh_from_db()
+        if booking.status != CANCELLED:
+            raise NotChangeable()
+    return await find_booking(token)
+
+
+async def erase_personal_data(token: str, now: datetime) -> Booking:
+    """The applicant's "delete my data": a planned session is cancelled first."""
+    booking = await find_booking(token)
+    if _changeable(booking, now):
+        booking = await cancel(token, now)
+    await Booking.filter(id=booking.id).update(
+        name="", email="", phone="", anonymised_at=now
+    )
+    return await find_booking(token)
+
+
+def check_link(params: Mapping[str, object], secret: str, now: datetime) -> OfficeLink:
+    try:
+        return verify(params, secret, now)
+    except LinkError as error:
+        raise LinkRefused("invalid_link" if error.code == "invalid" else error.code) from None
+
+
+async def languages_at(location: Location) -> list[str]:
+    """Languages for the choice: those spoken at the location first, then common ones."""
+    spoken: set[str] = set()
+    counsellors = await Counsellor.filter(
+        active=True, organisation__active=True, shifts__location_id=location.id
+    ).distinct()
+    for counsellor in counsellors:
+        spoken.update(counsellor.languages)
+    ordered = [code for code in COMMON_LANGUAGES if code in spoken]
+    ordered += sorted(spoken - set(ordered))
+    ordered += [code for code in COMMON_LANGUAGES if code not in spoken]
+    return ordered

@@ -1,0 +1,134 @@
+"""Gathering one location day from the database into the plain data the pure core takes."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from booking.models import (
+    CANCELLED,
+    Booking,
+    ClosureDay,
+    Counsellor,
+    Location,
+    OpeningHours,
+    PlanException,
+    WorkShift,
+    clock_time,
+)
+from booking.plan import DatedChange, Shift, WeeklyBlock, at, public_holiday, shifts_on
+from booking.slots import CounsellorDay, Interval, LocationDay, SlotRules
+
+
+@dataclass(frozen=True)
+class Day:
+    """Everything the core needs to decide about one location on one local date."""
+
+    location: LocationDay
+    counsellors: tuple[CounsellorDay, ...]
+    shifts: dict[int, list[Shift]]  # counsellor id -> shifts, for the room of a slot
+    sessions: dict[int, int]  # counsellor id -> active sessions that day
+    organisation_ids: dict[int, int]  # counsellor id -> organisation id
+    closed_reason: str | None
+
+
+def rules_of(location: Location) -> SlotRules:
+    return SlotRules(
+        session=timedelta(minutes=location.session_minutes),
+        buffer=timedelta(minutes=location.buffer_minutes),
+        window=timedelta(minutes=location.window_minutes),
+        notice=timedelta(minutes=location.notice_minutes),
+    )
+
+
+def zone_of(location: Location) -> ZoneInfo:
+    return ZoneInfo(location.timezone)
+
+
+async def load_day(
+    location: Location, day: date, *, exclude_booking_id: int | None = None
+) -> Day:
+    zone = zone_of(location)
+    day_start = at(day, time(0), zone)
+    day_end = day_start + timedelta(days=1)
+
+    holiday = public_holiday(day, location.holiday_country, location.holiday_subdivision)
+    closure = await ClosureDay.get_or_none(location_id=location.id, day=day)
+    closed_reason = holiday or (closure.reason or "closed" if closure else None)
+
+    opening = tuple(
+        sorted(
+            Interval(at(day, clock_time(o.opens), zone), at(day, clock_time(o.closes), zone))
+            for o in await OpeningHours.filter(location_id=location.id, weekday=day.weekday())
+            if o.opens < o.closes
+        )
+    )
+
+    counsellors = await Counsellor.filter(active=True, organisation__active=True).prefetch_related(
+        "organisation"
+    )
+    weekly: dict[int, list[WeeklyBlock]] = defaultdict(list)
+    for block in await WorkShift.filter(location_id=location.id, weekday=day.weekday()):
+        weekly[block.counsellor_id].append(  # type: ignore[attr-defined]
+            WeeklyBlock(
+                block.weekday, clock_time(block.starts), clock_time(block.ends), block.room_id  # type: ignore[attr-defined]
+            )  # type: ignore[attr-defined]
+        )
+    changes: dict[int, list[DatedChange]] = defaultdict(list)
+    for change in await PlanException.filter(location_id=location.id, day=day):
+        changes[change.counsellor_id].append(  # type: ignore[attr-defined]
+            DatedChange(
+                change.day,
+                change.kind,
+                None if change.starts is None else clock_time(change.starts),
+                None if change.ends is None else clock_time(change.ends),
+                change.room_id,  # type: ignore[attr-defined]
+            )  # type: ignore[attr-defined]
+        )
+
+    busy: dict[int, list[Interval]] = defaultdict(list)
+    sessions: dict[int, int] = defaultdict(int)
+    bookings = Booking.filter(
+        start__lt=day_end.astimezone(ZoneInfo("UTC")),
+        end__gt=day_start.astimezone(ZoneInfo("UTC")),
+    ).exclude(status=CANCELLED)
+    if exclude_booking_id is not None:
+        bookings = bookings.exclude(id=exclude_booking_id)
+    for booking in await bookings.only("id", "counsellor_id", "start", "end"):
+        counsellor_id: int = booking.counsellor_id  # type: ignore[attr-defined]
+        busy[counsellor_id].append(Interval(booking.start, booking.end))
+        sessions[counsellor_id] += 1
+
+    days: list[CounsellorDay] = []
+    shifts: dict[int, list[Shift]] = {}
+    organisation_ids: dict[int, int] = {}
+    for counsellor in counsellors:
+        todays = shifts_on(day, weekly.get(counsellor.id, []), changes.get(counsellor.id, []), zone)
+        if not todays:
+            continue
+        shifts[counsellor.id] = todays
+        organisation_ids[counsellor.id] = counsellor.organisation_id  # type: ignore[attr-defined]
+        days.append(
+            CounsellorDay(
+                id=counsellor.id,
+                organisation=counsellor.organisation.code,
+                languages=frozenset(counsellor.languages),
+                topics=frozenset(counsellor.topics),
+                shifts=tuple(s.interval for s in todays),
+                busy=tuple(sorted(busy.get(counsellor.id, []))),
+            )
+        )
+    return Day(
+        location=LocationDay(zone=zone, opening=opening, closed=closed_reason is not None),
+        counsellors=tuple(days),
+        shifts=shifts,
+        sessions=dict(sessions),
+        organisation_ids=organisation_ids,
+        closed_reason=closed_reason,
+    )
+
+
+def local_date(moment: datetime, location: Location) -> date:
+    return moment.astimezone(zone_of(location)).date()

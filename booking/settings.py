@@ -1,0 +1,136 @@
+"""Settings, read once from the environment by the composition root.
+
+Nothing else in the code base reads ``os.environ``: the app factory, the command line and the
+tests build a :class:`Settings` and pass it down.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULT_DATABASE_URL = "sqlite://data/booking.sqlite3"
+DEMO_SECRET_KEY = "demo-secret-key-do-not-use-in-production"
+DEMO_LINK_SECRET = "demo-link-secret-do-not-use-in-production"
+MIN_SECRET_LENGTH = 16
+
+
+class SettingsError(Exception):
+    """The environment does not describe a service that may start."""
+
+
+class Secret:
+    """A string that does not show itself in reprs, tracebacks or logs."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    def __str__(self) -> str:
+        return self._value
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    @property
+    def value(self) -> str:
+        return self._value
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    host: str = "127.0.0.1"
+    port: int = 8000
+    base_url: str = "http://127.0.0.1:8000"
+    secret_key: Secret = field(default_factory=lambda: Secret(DEMO_SECRET_KEY))
+    link_secret: Secret = field(default_factory=lambda: Secret(DEMO_LINK_SECRET))
+    timezone: str = "Europe/Berlin"
+    demo: bool = False
+    max_body_bytes: int = 64 * 1024
+    link_max_age_days: int = 90
+    log_level: str = "info"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+
+        def get(name: str, default: str) -> str:
+            value = env.get(name, "").strip()
+            return value or default
+
+        demo = _flag(get("BOOKING_DEMO", "0"))
+        port_text = get("BOOKING_PORT", "8000")
+        try:
+            port = int(port_text)
+        except ValueError:
+            raise SettingsError(f"BOOKING_PORT must be a number, not {port_text!r}.") from None
+        if not 0 < port < 65536:
+            raise SettingsError(f"BOOKING_PORT must lie between 1 and 65535, not {port}.")
+        host = get("BOOKING_HOST", "127.0.0.1")
+        default_secret_key = DEMO_SECRET_KEY if demo else ""
+        default_link_secret = DEMO_LINK_SECRET if demo else ""
+        settings = cls(
+            database_url=get("BOOKING_DATABASE_URL", DEFAULT_DATABASE_URL),
+            host=host,
+            port=port,
+            base_url=get("BOOKING_BASE_URL", f"http://{host}:{port}").rstrip("/"),
+            secret_key=Secret(env.get("BOOKING_SECRET_KEY", "").strip() or default_secret_key),
+            link_secret=Secret(env.get("BOOKING_LINK_SECRET", "").strip() or default_link_secret),
+            timezone=get("BOOKING_TIMEZONE", "Europe/Berlin"),
+            demo=demo,
+            log_level=get("BOOKING_LOG_LEVEL", "info").lower(),
+        )
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        """Refuse settings that would run a real service insecurely or not at all."""
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise SettingsError(
+                f"BOOKING_TIMEZONE {self.timezone!r} is not a known IANA time zone "
+                "(for example Europe/Berlin)."
+            ) from None
+        if not self.database_url.startswith(("sqlite://", "postgres://", "postgresql://")):
+            raise SettingsError(
+                "BOOKING_DATABASE_URL must start with sqlite:// or postgres:// "
+                "(for example postgres://user:password@host:5432/booking)."
+            )
+        if self.demo:
+            return
+        for name, secret, demo_value in (
+            ("BOOKING_SECRET_KEY", self.secret_key, DEMO_SECRET_KEY),
+            ("BOOKING_LINK_SECRET", self.link_secret, DEMO_LINK_SECRET),
+        ):
+            if not secret or secret.value == demo_value:
+                raise SettingsError(
+                    f"{name} is empty or the demo value. Outside demo mode set it to a long "
+                    'random string, for example: python -c "import secrets; '
+                    'print(secrets.token_urlsafe(32))". For a demo, set BOOKING_DEMO=1.'
+                )
+            if len(secret.value) < MIN_SECRET_LENGTH:
+                raise SettingsError(
+                    f"{name} is shorter than {MIN_SECRET_LENGTH} characters; "
+                    "use a long random string."
+                )
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The database file, for SQLite URLs that name one."""
+        if not self.database_url.startswith("sqlite://"):
+            return None
+        path = self.database_url.removeprefix("sqlite://").split("?", 1)[0]
+        return None if path in ("", ":memory:") else Path(path)

@@ -1,0 +1,70 @@
+"""The table of user-facing messages for error and field codes (translated where shown)."""
+
+from __future__ import annotations
+
+from booking.vocabulary import N_
+
+FIELD_MESSAGES: dict[str, str] = {
+    "choose_topic": N_("Please choose what you would like to talk about."),
+    "choose_language": N_("Please choose a language."),
+    "choose_time": N_("Please choose a time."),
+    "name_required": N_("Please enter your name."),
+    "too_long": N_("This is too long."),
+    "name_chars": N_("Please use only letters, spaces and hyphens."),
+    "email_required": N_("Please enter your e-mail address."),
+    "email_invalid": N_("Please check the e-mail address, for example name@example.org."),
+    "phone_invalid": N_("Please check the phone number, for example +49 511 1234567."),
+    "consent_required": N_("Please agree to the privacy notice so that we can book the session."),
+    "required": N_("This field is required."),
+    "wrong_type": N_("This value has the wrong type."),
+}
+
+ERROR_TITLES: dict[str, str] = {
+    "bad_signature": N_("This link does not work"),
+    "invalid_link": N_("This link does not work"),
+    "expired": N_("This link has expired"),
+    "unknown_location": N_("We do not know this place"),
+    "past": N_("Your appointment is already over"),
+    "not_found": N_("Page not found"),
+    "too_large": N_("Too much data"),
+    "server_error": N_("Something went wrong"),
+    "method_not_allowed": N_("This does not work here"),
+    "bad_request": N_("We could not read the request"),
+}
+
+ERROR_TEXTS: dict[str, str] = {
+    "bad_signature": N_(
+        "The link is incomplete or has been changed. Please open the link in your appointment "
+        "confirmation again. If you copied it, copy all of it."
+    ),
+    "invalid_link": N_(
+        "The link has an error. Please tell the immigration office, or come to the counselling "
+        "desk without an appointment."
+    ),
+    "expired": N_(
+        "Links can only be used for a while. Please ask the immigration office for a new "
+        "confirmation, or come to the counselling desk without an appointment."
+    ),
+    "unknown_location": N_(
+        "The link names a place where we offer no counselling. Please open the link in your "
+        "appointment confirmation again."
+    ),
+    "past": N_(
+        "A session can only be added before the appointment. You can still come to the "
+        "counselling desk without an appointment. It is free."
+    ),
+    "not_found": N_("This page does not exist. Please check the address."),
+    "too_large": N_("The form sent too much data. Please shorten your entries and try again."),
+    "server_error": N_("Please try again in a moment. Your data has not been lost."),
+    "method_not_allowed": N_("Please go back and use the buttons on the page."),
+    "bad_request": N_("Please go back and try again."),
+}
+
+NOTICES: dict[str, str] = {
+    "slot_taken": N_("Sorry, someone else has just booked this time. Please choose another."),
+    "already_booked": N_(
+        "You already have a counselling session for this appointment. Use the link in your "
+        "confirmation to change or cancel it."
+    ),
+    "not_changeable": N_("This session can no longer be changed."),
+}

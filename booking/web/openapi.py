@@ -1,0 +1,234 @@
+"""The OpenAPI 3.1 description of the JSON API, served at /api/v1/openapi.json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from booking.vocabulary import TOPICS
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return _json(_ref("Error"), description)
+
+
+LINK_PARAMETERS = [
+    {"name": "ref", "in": "query", "required": True, "schema": {"type": "string", "maxLength": 64},
+     "description": "The office's appointment reference."},
+    {"name": "start", "in": "query", "required": True,
+     "schema": {"type": "string", "format": "date-time"},
+     "description": "Local start with offset; percent-encode '+' as %2B."},
+    {"name": "duration", "in": "query", "required": True, "schema": {"type": "string"},
+     "description": "Minutes."},
+    {"name": "location", "in": "query", "required": True, "schema": {"type": "string"}},
+    {"name": "expires", "in": "query", "required": True, "schema": {"type": "string"},
+     "description": "Unix seconds."},
+    {"name": "sig", "in": "query", "required": True, "schema": {"type": "string"},
+     "description": "Lowercase hex HMAC-SHA256 over ref|start|duration|location|expires."},
+]
+
+TOKEN_PARAMETER = {"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+def openapi_document(base_url: str) -> dict[str, Any]:
+    slot = {
+        "type": "object",
+        "required": ["start", "end"],
+        "properties": {
+            "start": {"type": "string", "format": "date-time"},
+            "end": {"type": "string", "format": "date-time"},
+        },
+    }
+    string_or_int = {"oneOf": [{"type": "string"}, {"type": "integer"}]}
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Welcome service counselling bookings",
+            "version": "1",
+            "description": "Add a free counselling session to an immigration-office appointment. "
+            "See docs/integration.md for the signed link.",
+        },
+        "servers": [{"url": base_url}],
+        "paths": {
+            "/api/v1/availability": {
+                "get": {
+                    "operationId": "availability",
+                    "summary": "Free sessions around a linked office appointment",
+                    "parameters": [
+                        *LINK_PARAMETERS,
+                        {"name": "topic", "in": "query", "required": False,
+                         "schema": {"type": "string", "enum": list(TOPICS)}},
+                        {"name": "language", "in": "query", "required": False,
+                         "schema": {"type": "string"}, "description": "BCP 47 code."},
+                    ],
+                    "responses": {
+                        "200": _json(_ref("Availability"), "The slots, in time order."),
+                        "403": _error("bad_signature, expired, invalid_link or past"),
+                        "404": _error("unknown_location"),
+                        "422": _json(_ref("Invalid"), "Unknown topic or language."),
+                    },
+                }
+            },
+            "/api/v1/bookings": {
+                "post": {
+                    "operationId": "createBooking",
+                    "summary": "Book a session",
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": _ref("BookingRequest")}},
+                    },
+                    "responses": {
+                        "201": _json(_ref("BookingCreated"), "Booked."),
+                        "400": _error("The body is not a JSON object."),
+                        "403": _error("bad_signature, expired, invalid_link or past"),
+                        "404": _error("unknown_location"),
+                        "409": _json(_ref("Conflict"), "slot_taken (with alternatives) or "
+                                     "already_booked"),
+                        "413": _error("The body is too large."),
+                        "422": _json(_ref("Invalid"), "A field is missing or wrong."),
+                    },
+                }
+            },
+            "/api/v1/bookings/{token}": {
+                "parameters": [TOKEN_PARAMETER],
+                "get": {
+                    "operationId": "getBooking",
+                    "responses": {"200": _json(_ref("Booking"), "The booking."),
+                                  "404": _error("not_found")},
+                },
+                "delete": {
+                    "operationId": "cancelBooking",
+                    "responses": {
+                        "200": _json({"type": "object", "properties": {
+                            "status": {"type": "string", "enum": ["cancelled"]}}}, "Cancelled."),
+                        "404": _error("not_found"),
+                        "409": _error("not_changeable: the session is over or done"),
+                    },
+                },
+            },
+            "/api/v1/bookings/{token}/reschedule": {
+                "parameters": [TOKEN_PARAMETER],
+                "post": {
+                    "operationId": "rescheduleBooking",
+                    "requestBody": {"required": True, "content": {"application/json": {
+                        "schema": {"type": "object", "required": ["start"],
+                                   "properties": {"start": {"type": "string",
+                                                            "format": "date-time"}}}}}},
+                    "responses": {
+                        "200": _json(_ref("Booking"), "Moved."),
+                        "400": _error("The body is not a JSON object."),
+                        "404": _error("not_found"),
+                        "409": _json(_ref("Conflict"), "slot_taken or not_changeable"),
+                        "422": _json(_ref("Invalid"), "start is missing or not ISO 8601."),
+                    },
+                },
+            },
+        },
+        "components": {
+            "schemas": {
+                "Slot": slot,
+                "Availability": {
+                    "type": "object",
+                    "required": ["slots"],
+                    "properties": {
+                        "slots": {"type": "array", "items": _ref("Slot")},
+                        "language_on_duty": {"type": "boolean"},
+                        "fallback": {"type": "object", "additionalProperties": {
+                            "type": "array", "items": _ref("Slot")}},
+                    },
+                },
+                "Appointment": {
+                    "type": "object",
+                    "required": ["ref", "start", "duration", "location", "expires", "sig"],
+                    "properties": {
+                        "ref": {"type": "string"},
+                        "start": {"type": "string"},
+                        "duration": string_or_int,
+                        "location": {"type": "string"},
+                        "expires": string_or_int,
+                        "sig": {"type": "string"},
+                    },
+                },
+                "BookingRequest": {
+                    "type": "object",
+                    "required": ["appointment", "start", "topic", "language", "name", "email",
+                                 "consent"],
+                    "properties": {
+                        "appointment": _ref("Appointment"),
+                        "start": {"type": "string", "format": "date-time"},
+                        "topic": {"type": "string", "enum": list(TOPICS)},
+                        "language": {"type": "string"},
+                        "name": {"type": "string", "maxLength": 100},
+                        "email": {"type": "string", "format": "email"},
+                        "phone": {"type": "string"},
+                        "consent": {"type": "boolean", "const": True},
+                    },
+                },
+                "BookingCreated": {
+                    "type": "object",
+                    "required": ["reference", "start", "end", "organisation", "room",
+                                 "manage_token", "manage_url"],
+                    "properties": {
+                        "reference": {"type": "string"},
+                        "start": {"type": "string", "format": "date-time"},
+                        "end": {"type": "string", "format": "date-time"},
+                        "organisation": _ref("Organisation"),
+                        "room": {"type": ["string", "null"]},
+                        "manage_token": {"type": "string"},
+                        "manage_url": {"type": "string"},
+                    },
+                },
+                "Booking": {
+                    "type": "object",
+                    "properties": {
+                        "reference": {"type": "string"},
+                        "status": {"type": "string",
+                                   "enum": ["booked", "cancelled", "attended", "no_show"]},
+                        "start": {"type": "string", "format": "date-time"},
+                        "end": {"type": "string", "format": "date-time"},
+                        "topic": {"type": "string"},
+                        "language": {"type": "string"},
+                        "organisation": _ref("Organisation"),
+                        "room": {"type": ["string", "null"]},
+                        "location": {"type": "object"},
+                        "appointment": {"type": "object"},
+                    },
+                },
+                "Organisation": {
+                    "type": "object",
+                    "properties": {"code": {"type": "string"}, "name": {"type": "string"}},
+                },
+                "Conflict": {
+                    "type": "object",
+                    "required": ["error"],
+                    "properties": {
+                        "error": {"type": "string",
+                                  "enum": ["slot_taken", "already_booked", "not_changeable"]},
+                        "alternatives": {"type": "array", "items": _ref("Slot")},
+                        "message": {"type": "string"},
+                    },
+                },
+                "Invalid": {
+                    "type": "object",
+                    "required": ["error", "fields"],
+                    "properties": {
+                        "error": {"type": "string", "const": "invalid"},
+                        "fields": {"type": "object",
+                                   "additionalProperties": {"type": "string"}},
+                    },
+                },
+                "Error": {
+                    "type": "object",
+                    "required": ["error"],
+                    "properties": {"error": {"type": "string"}, "message": {"type": "string"}},
+                },
+            }
+        },
+    }

@@ -1,0 +1,319 @@
+"""The applicant's pages: parse the request, call a service, render a template.
+
+The office link's six values travel through the steps as query parameters and hidden fields;
+the chosen time is called ``slot`` because ``start`` belongs to the office appointment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from booking.applicant import Choice, read_choice, read_contact, read_start
+from booking.errors import AlreadyBooked, NotChangeable, SlotTaken
+from booking.services import bookings
+from booking.services.days import zone_of
+from booking.slots import Slot
+from booking.web.messages import FIELD_MESSAGES, NOTICES
+from integrations.office_link import OfficeLink, link_values
+
+
+def _now(request: Request) -> datetime:
+    now: datetime = request.app.state.clock()
+    return now
+
+
+def _render(request: Request, template: str, context: Mapping[str, Any], status: int = 200) -> Response:
+    return request.app.state.renderer.render(request, template, context, status)  # type: ignore[no-any-return]
+
+
+def _translate(request: Request, messages: Mapping[str, str], codes: Mapping[str, str]) -> dict[str, str]:
+    renderer = request.app.state.renderer
+    language = request.state.language
+    return {name: renderer.gettext(language, messages[code]) for name, code in codes.items()}
+
+
+def _link(request: Request, params: Mapping[str, object]) -> OfficeLink:
+    return bookings.check_link(params, request.app.state.settings.link_secret.value, _now(request))
+
+
+def _split(slots: list[Slot], appointment_start: datetime) -> tuple[list[Slot], list[Slot]]:
+    before = [s for s in slots if s.end <= appointment_start]
+    return before, [s for s in slots if s.end > appointment_start]
+
+
+async def home(request: Request) -> Response:
+    return _render(request, "home.html", {})
+
+
+async def privacy(request: Request) -> Response:
+    return _render(request, "privacy.html", {})
+
+
+async def addon_start(request: Request) -> Response:
+    params = request.query_params
+    link = _link(request, params)
+    location, _appointment = await bookings.resolve_link(link, _now(request))
+    _choice, errors = read_choice(params) if "topic" in params else (None, {})
+    return _render(
+        request,
+        "addon_start.html",
+        {
+            "link": link_values(params),
+            "office": link,
+            "location": location,
+            "zone": zone_of(location),
+            "languages": await bookings.languages_at(location),
+            "selected_topic": params.get("topic", ""),
+            "selected_language": params.get("language") or request.state.language,
+            "errors": _translate(request, FIELD_MESSAGES, errors),
+        },
+        status=422 if errors else 200,
+    )
+
+
+async def addon_times(request: Request) -> Response:
+    params = request.query_params
+    link = _link(request, params)
+    choice, errors = read_choice(params)
+    if choice is None:
+        return await _start_with_errors(request, errors)
+    return await _times_page(request, link, choice, params)
+
+
+async def _start_with_errors(request: Request, errors: Mapping[str, str]) -> Response:
+    params = request.query_params
+    link = _link(request, params)
+    location, _ = await bookings.resolve_link(link, _now(request))
+    return _render(
+        request,
+        "addon_start.html",
+        {
+            "link": link_values(params),
+            "office": link,
+            "location": location,
+            "zone": zone_of(location),
+            "languages": await bookings.languages_at(location),
+            "selected_topic": params.get("topic", ""),
+            "selected_language": params.get("language", ""),
+            "errors": _translate(request, FIELD_MESSAGES, errors),
+        },
+        status=422,
+    )
+
+
+async def _times_page(
+    request: Request,
+    link: OfficeLink,
+    choice: Choice,
+    params: Mapping[str, object],
+    notice: str | None = None,
+    status: int = 200,
+) -> Response:
+    offer = await bookings.offer(link, choice.topic, choice.language, _now(request))
+    before, after = _split(offer.slots, link.start)
+    return _render(
+        request,
+        "addon_times.html",
+        {
+            "link": link_values(params),
+            "office": link,
+            "offer": offer,
+            "choice": choice,
+            "zone": zone_of(offer.location),
+            "before": before,
+            "after": after,
+            "notice": notice,
+        },
+        status=status,
+    )
+
+
+async def addon_details(request: Request) -> Response:
+    params = request.query_params
+    link = _link(request, params)
+    choice, errors = read_choice(params)
+    if choice is None:
+        return await _start_with_errors(request, errors)
+    slot, _slot_errors = read_start({"start": params.get("slot", "")})
+    if slot is None:
+        return await _times_page(request, link, choice, params, status=422)
+    return await _details_page(request, link, choice, slot, params, {}, {})
+
+
+async def _details_page(
+    request: Request,
+    link: OfficeLink,
+    choice: Choice,
+    slot: datetime,
+    params: Mapping[str, object],
+    values: Mapping[str, object],
+    errors: Mapping[str, str],
+) -> Response:
+    location, _ = await bookings.resolve_link(link, _now(request))
+    return _render(
+        request,
+        "addon_details.html",
+        {
+            "link": link_values(params),
+            "office": link,
+            "location": location,
+            "zone": zone_of(location),
+            "choice": choice,
+            "slot": slot,
+            "slot_end": slot + timedelta(minutes=location.session_minutes),
+            "values": values,
+            "errors": _translate(request, FIELD_MESSAGES, errors),
+        },
+        status=422 if errors else 200,
+    )
+
+
+async def addon_book(request: Request) -> Response:
+    form: FormData = await request.form()
+    data = {key: form.get(key) for key in form}
+    link = _link(request, data)
+    choice, choice_errors = read_choice(data)
+    if choice is None:
+        return await _start_with_errors(request, choice_errors)
+    slot, _slot_errors = read_start({"start": data.get("slot", "")})
+    if slot is None:
+        return await _times_page(request, link, choice, data, status=422)
+    contact, errors = read_contact(data)
+    if contact is None:
+        return await _details_page(request, link, choice, slot, data, data, errors)
+    renderer = request.app.state.renderer
+    language = request.state.language
+    try:
+        booked = await bookings.create_booking(
+            link, choice, contact, slot, _now(request), ui_language=language
+        )
+    except SlotTaken:
+        notice = renderer.gettext(language, NOTICES["slot_taken"])
+        return await _times_page(request, link, choice, data, notice=notice, status=409)
+    except AlreadyBooked:
+        notice = renderer.gettext(language, NOTICES["already_booked"])
+        return _render(request, "notice.html", {"notice": notice}, status=409)
+    return RedirectResponse(f"/manage/{booked.manage_token}?done=booked", status_code=303)
+
+
+# --- manage page -----------------------------------------------------------------------------
+
+
+async def manage(request: Request) -> Response:
+    token = request.path_params["token"]
+    booking = await bookings.find_booking(token)
+    now = _now(request)
+    return _render(
+        request,
+        "manage.html",
+        {
+            "booking": booking,
+            "token": token,
+            "zone": zone_of(booking.location),
+            "changeable": booking.status == "booked" and booking.start > now,
+            "done": request.query_params.get("done", ""),
+            "manage_url": f"{request.app.state.settings.base_url}/manage/{token}",
+        },
+    )
+
+
+async def manage_reschedule(request: Request) -> Response:
+    token = request.path_params["token"]
+    booking = await bookings.find_booking(token)
+    now = _now(request)
+    if request.method == "POST":
+        form = await request.form()
+        start, _errors = read_start({"start": form.get("slot", "")})
+        notice_code = None
+        if start is not None:
+            try:
+                await bookings.reschedule(token, start, now)
+                return RedirectResponse(f"/manage/{token}?done=moved", status_code=303)
+            except SlotTaken:
+                notice_code = "slot_taken"
+            except NotChangeable:
+                notice_code = "not_changeable"
+        status = 409 if notice_code else 422
+        return await _reschedule_page(request, token, booking, now, notice_code, status)
+    return await _reschedule_page(request, token, booking, now, None, 200)
+
+
+async def _reschedule_page(
+    request: Request, token: str, booking: Any, now: datetime, notice_code: str | None, status: int
+) -> Response:
+    changeable = booking.status == "booked" and booking.start > now
+    slots = await bookings.reschedule_offer(booking, now) if changeable else []
+    notice = None
+    if notice_code:
+        notice = request.app.state.renderer.gettext(request.state.language, NOTICES[notice_code])
+    before, after = _split(slots, booking.appointment.start)
+    return _render(
+        request,
+        "manage_reschedule.html",
+        {
+            "booking": booking,
+            "token": token,
+            "zone": zone_of(booking.location),
+            "changeable": changeable,
+            "before": before,
+            "after": after,
+            "notice": notice,
+        },
+        status=status,
+    )
+
+
+async def manage_cancel(request: Request) -> Response:
+    token = request.path_params["token"]
+    if request.method == "POST":
+        try:
+            await bookings.cancel(token, _now(request))
+        except NotChangeable:
+            return await _manage_notice(request, token, "not_changeable")
+        return RedirectResponse(f"/manage/{token}?done=cancelled", status_code=303)
+    booking = await bookings.find_booking(token)
+    return _render(
+        request,
+        "manage_confirm.html",
+        {"booking": booking, "token": token, "zone": zone_of(booking.location), "action": "cancel"},
+    )
+
+
+async def manage_delete(request: Request) -> Response:
+    token = request.path_params["token"]
+    if request.method == "POST":
+        await bookings.erase_personal_data(token, _now(request))
+        return RedirectResponse(f"/manage/{token}?done=erased", status_code=303)
+    booking = await bookings.find_booking(token)
+    return _render(
+        request,
+        "manage_confirm.html",
+        {"booking": booking, "token": token, "zone": zone_of(booking.location), "action": "delete"},
+    )
+
+
+async def _manage_notice(request: Request, token: str, code: str) -> Response:
+    notice = request.app.state.renderer.gettext(request.state.language, NOTICES[code])
+    return _render(request, "notice.html", {"notice": notice, "back": f"/manage/{token}"}, 409)
+
+
+routes = [
+    Route("/", home, name="home"),
+    Route("/privacy", privacy, name="privacy"),
+    Route("/add-on", addon_start, name="addon_start"),
+    Route("/add-on/times", addon_times, name="addon_times"),
+    Route("/add-on/details", addon_details, name="addon_details"),
+    Route("/add-on/book", addon_book, methods=["POST"], name="addon_book"),
+    Route("/manage/{token}", manage, name="manage"),
+    Route("/manage/{token}/reschedule", manage_reschedule, methods=["GET", "POST"],
+          name="manage_reschedule"),
+    Route("/manage/{token}/cancel", manage_cancel, methods=["GET", "POST"], name="manage_cancel"),
+    Route("/manage/{token}/delete", manage_delete, methods=["GET", "POST"], name="manage_delete"),
+]

@@ -1,0 +1,88 @@
+"""HTML rendering: one Jinja environment per language, so translations never leak between
+concurrent requests, and the helpers that format dates and times for the reader."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from babel.dates import format_date, format_time
+from babel.support import NullTranslations
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from booking.i18n import text_direction
+from booking.vocabulary import STATUS_LABELS, TOPICS, language_name, native_language_name
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent.parent / "templates"
+
+
+class Renderer:
+    def __init__(self, translations: Mapping[str, NullTranslations], templates_dir: Path) -> None:
+        self.translations = dict(translations)
+        self.environments: dict[str, Environment] = {}
+        for language, catalog in self.translations.items():
+            env = Environment(
+                loader=FileSystemLoader(templates_dir),
+                autoescape=select_autoescape(["html", "xml"]),
+                extensions=["jinja2.ext.i18n"],
+                undefined=StrictUndefined,
+                trim_blocks=True,
+                lstrip_blocks=True,
+            )
+            env.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
+            env.globals.update(_helpers(language))
+            self.environments[language] = env
+
+    def gettext(self, language: str, message: str) -> str:
+        return self.translations[language].gettext(message)
+
+    def render(
+        self,
+        request: Request,
+        template: str,
+        context: Mapping[str, Any] | None = None,
+        status_code: int = 200,
+    ) -> HTMLResponse:
+        language = request.state.language
+        env = self.environments[language]
+
+        def switch_language(code: str) -> str:
+            url = request.url.include_query_params(lang=code)
+            return f"{url.path}?{url.query}"
+
+        body = env.get_template(template).render(
+            request=request,
+            lang=language,
+            dir=text_direction(language),
+            demo=request.app.state.settings.demo,
+            switch_language=switch_language,
+            **(context or {}),
+        )
+        return HTMLResponse(body, status_code=status_code)
+
+
+def _helpers(language: str) -> dict[str, Any]:
+    def time_(moment: datetime, zone: Any) -> str:
+        return format_time(moment, format="short", tzinfo=zone, locale=language)
+
+    def date_(moment: datetime, zone: Any) -> str:
+        return format_date(moment.astimezone(zone), format="full", locale=language)
+
+    def query(params: Mapping[str, Any], **extra: Any) -> str:
+        merged = {**params, **extra}
+        return urlencode({k: v for k, v in merged.items() if v not in (None, "")})
+
+    return {
+        "format_time": time_,
+        "format_date": date_,
+        "query": query,
+        "topics": TOPICS,
+        "status_labels": STATUS_LABELS,
+        "language_name": lambda code: language_name(code, language),
+        "native_language_name": native_language_name,
+    }
