@@ -57,7 +57,7 @@ def create_app(settings: Settings, clock: Clock = system_clock) -> Starlette:
             Middleware(CatchAllMiddleware),
             Middleware(RequestContextMiddleware, secure_cookies=not settings.demo),
         ],
-        exception_handlers=exception_handlers,  # type: ignore[arg-type]
+        exception_handlers=exception_handlers,
         lifespan=lifespan,
         max_body_size=settings.max_body_bytes,
     )

@@ -57,8 +57,10 @@ def cmd_demo_link(settings: Settings, args: argparse.Namespace) -> int:
         try:
             start = datetime.fromisoformat(args.start)
         except ValueError:
-            print(f"--start {args.start!r} is not ISO 8601, e.g. 2026-11-24T10:00+01:00",
-                  file=sys.stderr)
+            print(
+                f"--start {args.start!r} is not ISO 8601, e.g. 2026-11-24T10:00+01:00",
+                file=sys.stderr,
+            )
             return 2
     print(
         demo_link(
@@ -91,7 +93,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     if settings.demo:
         print_demo_banner(settings)
-    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
+    )
     uvicorn.run(
         "booking.asgi:create",
         factory=True,

@@ -98,7 +98,10 @@ async def load_demo(timezone: str = "Europe/Berlin") -> bool:
         )
         for weekday in range(5):
             await OpeningHours.create(
-                location=location, weekday=weekday, opens=minutes(DAY_START), closes=minutes(DAY_END)
+                location=location,
+                weekday=weekday,
+                opens=minutes(DAY_START),
+                closes=minutes(DAY_END),
             )
         organisations = {}
         for code, name in ORGANISATIONS:

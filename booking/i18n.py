@@ -6,7 +6,7 @@ step and a translation can never be stale against its catalog.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
@@ -101,7 +101,6 @@ def untranslated(catalogs_dir: Path, language: str) -> list[str]:
     for message in catalog:
         if not message.id:
             continue
-        strings: Mapping[int, str] | tuple[str, ...]
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
         if message.fuzzy or not all(strings):
             missing.append(str(message.id))

@@ -112,8 +112,8 @@ class Counsellor(Model):
         "models.Organisation", related_name="counsellors", on_delete=fields.RESTRICT
     )
     display_name = fields.CharField(max_length=100)
-    languages: list[str] = fields.JSONField(default=list)  # type: ignore[assignment]
-    topics: list[str] = fields.JSONField(default=list)  # type: ignore[assignment]
+    languages: list[str] = fields.JSONField(default=list)
+    topics: list[str] = fields.JSONField(default=list)
     email = fields.CharField(max_length=254, default="")
     active = fields.BooleanField(default=True)
 
@@ -230,4 +230,3 @@ class Booking(Model):
     @property
     def is_active(self) -> bool:
         return self.status != CANCELLED
-

@@ -75,8 +75,10 @@ def shifts_on(
     for change in todays:
         if change.kind == "extra" and change.starts and change.ends and change.starts < change.ends:
             shifts.append(
-                Shift(Interval(at(day, change.starts, zone), at(day, change.ends, zone)),
-                      change.room_id)
+                Shift(
+                    Interval(at(day, change.starts, zone), at(day, change.ends, zone)),
+                    change.room_id,
+                )
             )
     for change in todays:
         if change.kind != "absence":

@@ -54,10 +54,23 @@ def language_name(code: str, in_language: str) -> str:
 def native_language_name(code: str) -> str:
     return language_name(code, code)
 
+
 # Languages offered in the choice even when nobody at the location speaks them, so that an
 # applicant can say what they need and be told honestly (the Salzgitter list: 13 and more).
 COMMON_LANGUAGES = (
-    "de", "en", "ar", "fa", "uk", "ru", "tr", "ku", "ps", "ti", "so", "fr", "sq",
+    "de",
+    "en",
+    "ar",
+    "fa",
+    "uk",
+    "ru",
+    "tr",
+    "ku",
+    "ps",
+    "ti",
+    "so",
+    "fr",
+    "sq",
 )
 
 STATUS_LABELS: dict[str, str] = {

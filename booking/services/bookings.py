@@ -101,9 +101,7 @@ def _offer_from_day(
     return Offer(location, appointment, language, slots, on_duty, fallback, day.closed_reason)
 
 
-async def offer(
-    link: OfficeLink, topic: str | None, language: str | None, now: datetime
-) -> Offer:
+async def offer(link: OfficeLink, topic: str | None, language: str | None, now: datetime) -> Offer:
     """What can be offered around the linked appointment (None: any topic or language)."""
     location, appointment = await resolve_link(link, now)
     day = await load_day(location, local_date(appointment.start, location))
@@ -213,8 +211,9 @@ async def reschedule_offer(booking: Booking, now: datetime) -> list[Slot]:
     interval = Interval(
         appointment.start, appointment.start + timedelta(minutes=appointment.duration_minutes)
     )
-    day = await load_day(location, local_date(interval.start, location),
-                         exclude_booking_id=booking.id)
+    day = await load_day(
+        location, local_date(interval.start, location), exclude_booking_id=booking.id
+    )
     slots = _offer_from_day(location, interval, day, booking.topic, booking.language, now).slots
     return [s for s in slots if s.start != booking.start]
 
@@ -235,8 +234,9 @@ async def reschedule(token: str, start: datetime, now: datetime) -> Booking:
                 appointment.start,
                 appointment.start + timedelta(minutes=appointment.duration_minutes),
             )
-            day = await load_day(location, local_date(interval.start, location),
-                                 exclude_booking_id=booking.id)
+            day = await load_day(
+                location, local_date(interval.start, location), exclude_booking_id=booking.id
+            )
             offered = _offer_from_day(
                 location, interval, day, booking.topic, booking.language, now
             ).slots
@@ -244,11 +244,13 @@ async def reschedule(token: str, start: datetime, now: datetime) -> Booking:
             if slot is None:
                 raise SlotTaken([s for s in offered if s.start != booking.start])
             counsellor_id, organisation_id, room_id = _pick(
-                day, slot, prefer=booking.counsellor_id  # type: ignore[attr-defined]
+                day,
+                slot,
+                prefer=booking.counsellor_id,  # type: ignore[attr-defined]
             )
-            booking.counsellor_id = counsellor_id  # type: ignore[attr-defined]
-            booking.organisation_id = organisation_id  # type: ignore[attr-defined]
-            booking.room_id = room_id  # type: ignore[attr-defined]
+            booking.counsellor_id = counsellor_id
+            booking.organisation_id = organisation_id
+            booking.room_id = room_id
             booking.start = slot.start
             booking.end = slot.end
             booking.slot_key = slot_key(counsellor_id, slot.start)
@@ -287,9 +289,7 @@ async def erase_personal_data(token: str, now: datetime) -> Booking:
     booking = await find_booking(token)
     if _changeable(booking, now):
         booking = await cancel(token, now)
-    await Booking.filter(id=booking.id).update(
-        name="", email="", phone="", anonymised_at=now
-    )
+    await Booking.filter(id=booking.id).update(name="", email="", phone="", anonymised_at=now)
     return await find_booking(token)
 
 

@@ -47,9 +47,7 @@ def zone_of(location: Location) -> ZoneInfo:
     return ZoneInfo(location.timezone)
 
 
-async def load_day(
-    location: Location, day: date, *, exclude_booking_id: int | None = None
-) -> Day:
+async def load_day(location: Location, day: date, *, exclude_booking_id: int | None = None) -> Day:
     zone = zone_of(location)
     day_start = at(day, time(0), zone)
     day_end = day_start + timedelta(days=1)
@@ -73,8 +71,11 @@ async def load_day(
     for block in await WorkShift.filter(location_id=location.id, weekday=day.weekday()):
         weekly[block.counsellor_id].append(  # type: ignore[attr-defined]
             WeeklyBlock(
-                block.weekday, clock_time(block.starts), clock_time(block.ends), block.room_id  # type: ignore[attr-defined]
-            )  # type: ignore[attr-defined]
+                block.weekday,
+                clock_time(block.starts),
+                clock_time(block.ends),
+                block.room_id,  # type: ignore[attr-defined]
+            )
         )
     changes: dict[int, list[DatedChange]] = defaultdict(list)
     for change in await PlanException.filter(location_id=location.id, day=day):
@@ -85,7 +86,7 @@ async def load_day(
                 None if change.starts is None else clock_time(change.starts),
                 None if change.ends is None else clock_time(change.ends),
                 change.room_id,  # type: ignore[attr-defined]
-            )  # type: ignore[attr-defined]
+            )
         )
 
     busy: dict[int, list[Interval]] = defaultdict(list)

@@ -162,8 +162,10 @@ routes = [
     Route("/api/v1/openapi.json", openapi, name="api_openapi"),
     Route("/api/v1/availability", availability, name="api_availability"),
     Route("/api/v1/bookings", create_booking, methods=["POST"], name="api_create_booking"),
-    Route("/api/v1/bookings/{token}", booking_detail, methods=["GET", "DELETE"],
-          name="api_booking"),
-    Route("/api/v1/bookings/{token}/reschedule", reschedule, methods=["POST"],
-          name="api_reschedule"),
+    Route(
+        "/api/v1/bookings/{token}", booking_detail, methods=["GET", "DELETE"], name="api_booking"
+    ),
+    Route(
+        "/api/v1/bookings/{token}/reschedule", reschedule, methods=["POST"], name="api_reschedule"
+    ),
 ]

@@ -46,7 +46,10 @@ def error_page(request: Request, code: str, status: int) -> Response:
     return request.app.state.renderer.render(  # type: ignore[no-any-return]
         request,
         "error.html",
-        {"title": _gettext(request, ERROR_TITLES[code]), "text": _gettext(request, ERROR_TEXTS[code])},
+        {
+            "title": _gettext(request, ERROR_TITLES[code]),
+            "text": _gettext(request, ERROR_TEXTS[code]),
+        },
         status,
     )
 
@@ -70,7 +73,9 @@ async def domain_error(request: Request, exc: Exception) -> Response:
             return JSONResponse({"error": "not_found"}, status_code=404)
         return error_page(request, "not_found", 404)
     if isinstance(exc, Invalid):
-        fields = {name: _gettext(request, FIELD_MESSAGES[code]) for name, code in exc.fields.items()}
+        fields = {
+            name: _gettext(request, FIELD_MESSAGES[code]) for name, code in exc.fields.items()
+        }
         return JSONResponse({"error": "invalid", "fields": fields}, status_code=422)
     if isinstance(exc, SlotTaken):
         body: dict[str, Any] = {"error": exc.code, "alternatives": _slots(exc.alternatives)}

@@ -20,18 +20,42 @@ def _error(description: str) -> dict[str, Any]:
 
 
 LINK_PARAMETERS = [
-    {"name": "ref", "in": "query", "required": True, "schema": {"type": "string", "maxLength": 64},
-     "description": "The office's appointment reference."},
-    {"name": "start", "in": "query", "required": True,
-     "schema": {"type": "string", "format": "date-time"},
-     "description": "Local start with offset; percent-encode '+' as %2B."},
-    {"name": "duration", "in": "query", "required": True, "schema": {"type": "string"},
-     "description": "Minutes."},
+    {
+        "name": "ref",
+        "in": "query",
+        "required": True,
+        "schema": {"type": "string", "maxLength": 64},
+        "description": "The office's appointment reference.",
+    },
+    {
+        "name": "start",
+        "in": "query",
+        "required": True,
+        "schema": {"type": "string", "format": "date-time"},
+        "description": "Local start with offset; percent-encode '+' as %2B.",
+    },
+    {
+        "name": "duration",
+        "in": "query",
+        "required": True,
+        "schema": {"type": "string"},
+        "description": "Minutes.",
+    },
     {"name": "location", "in": "query", "required": True, "schema": {"type": "string"}},
-    {"name": "expires", "in": "query", "required": True, "schema": {"type": "string"},
-     "description": "Unix seconds."},
-    {"name": "sig", "in": "query", "required": True, "schema": {"type": "string"},
-     "description": "Lowercase hex HMAC-SHA256 over ref|start|duration|location|expires."},
+    {
+        "name": "expires",
+        "in": "query",
+        "required": True,
+        "schema": {"type": "string"},
+        "description": "Unix seconds.",
+    },
+    {
+        "name": "sig",
+        "in": "query",
+        "required": True,
+        "schema": {"type": "string"},
+        "description": "Lowercase hex HMAC-SHA256 over ref|start|duration|location|expires.",
+    },
 ]
 
 TOKEN_PARAMETER = {"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}
@@ -63,10 +87,19 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                     "summary": "Free sessions around a linked office appointment",
                     "parameters": [
                         *LINK_PARAMETERS,
-                        {"name": "topic", "in": "query", "required": False,
-                         "schema": {"type": "string", "enum": list(TOPICS)}},
-                        {"name": "language", "in": "query", "required": False,
-                         "schema": {"type": "string"}, "description": "BCP 47 code."},
+                        {
+                            "name": "topic",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string", "enum": list(TOPICS)},
+                        },
+                        {
+                            "name": "language",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string"},
+                            "description": "BCP 47 code.",
+                        },
                     ],
                     "responses": {
                         "200": _json(_ref("Availability"), "The slots, in time order."),
@@ -89,8 +122,9 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                         "400": _error("The body is not a JSON object."),
                         "403": _error("bad_signature, expired, invalid_link or past"),
                         "404": _error("unknown_location"),
-                        "409": _json(_ref("Conflict"), "slot_taken (with alternatives) or "
-                                     "already_booked"),
+                        "409": _json(
+                            _ref("Conflict"), "slot_taken (with alternatives) or already_booked"
+                        ),
                         "413": _error("The body is too large."),
                         "422": _json(_ref("Invalid"), "A field is missing or wrong."),
                     },
@@ -100,14 +134,21 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                 "parameters": [TOKEN_PARAMETER],
                 "get": {
                     "operationId": "getBooking",
-                    "responses": {"200": _json(_ref("Booking"), "The booking."),
-                                  "404": _error("not_found")},
+                    "responses": {
+                        "200": _json(_ref("Booking"), "The booking."),
+                        "404": _error("not_found"),
+                    },
                 },
                 "delete": {
                     "operationId": "cancelBooking",
                     "responses": {
-                        "200": _json({"type": "object", "properties": {
-                            "status": {"type": "string", "enum": ["cancelled"]}}}, "Cancelled."),
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "properties": {"status": {"type": "string", "enum": ["cancelled"]}},
+                            },
+                            "Cancelled.",
+                        ),
                         "404": _error("not_found"),
                         "409": _error("not_changeable: the session is over or done"),
                     },
@@ -117,10 +158,20 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                 "parameters": [TOKEN_PARAMETER],
                 "post": {
                     "operationId": "rescheduleBooking",
-                    "requestBody": {"required": True, "content": {"application/json": {
-                        "schema": {"type": "object", "required": ["start"],
-                                   "properties": {"start": {"type": "string",
-                                                            "format": "date-time"}}}}}},
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["start"],
+                                    "properties": {
+                                        "start": {"type": "string", "format": "date-time"}
+                                    },
+                                }
+                            }
+                        },
+                    },
                     "responses": {
                         "200": _json(_ref("Booking"), "Moved."),
                         "400": _error("The body is not a JSON object."),
@@ -140,8 +191,10 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                     "properties": {
                         "slots": {"type": "array", "items": _ref("Slot")},
                         "language_on_duty": {"type": "boolean"},
-                        "fallback": {"type": "object", "additionalProperties": {
-                            "type": "array", "items": _ref("Slot")}},
+                        "fallback": {
+                            "type": "object",
+                            "additionalProperties": {"type": "array", "items": _ref("Slot")},
+                        },
                     },
                 },
                 "Appointment": {
@@ -158,8 +211,15 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                 },
                 "BookingRequest": {
                     "type": "object",
-                    "required": ["appointment", "start", "topic", "language", "name", "email",
-                                 "consent"],
+                    "required": [
+                        "appointment",
+                        "start",
+                        "topic",
+                        "language",
+                        "name",
+                        "email",
+                        "consent",
+                    ],
                     "properties": {
                         "appointment": _ref("Appointment"),
                         "start": {"type": "string", "format": "date-time"},
@@ -173,8 +233,15 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                 },
                 "BookingCreated": {
                     "type": "object",
-                    "required": ["reference", "start", "end", "organisation", "room",
-                                 "manage_token", "manage_url"],
+                    "required": [
+                        "reference",
+                        "start",
+                        "end",
+                        "organisation",
+                        "room",
+                        "manage_token",
+                        "manage_url",
+                    ],
                     "properties": {
                         "reference": {"type": "string"},
                         "start": {"type": "string", "format": "date-time"},
@@ -189,8 +256,10 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                     "type": "object",
                     "properties": {
                         "reference": {"type": "string"},
-                        "status": {"type": "string",
-                                   "enum": ["booked", "cancelled", "attended", "no_show"]},
+                        "status": {
+                            "type": "string",
+                            "enum": ["booked", "cancelled", "attended", "no_show"],
+                        },
                         "start": {"type": "string", "format": "date-time"},
                         "end": {"type": "string", "format": "date-time"},
                         "topic": {"type": "string"},
@@ -209,8 +278,10 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                     "type": "object",
                     "required": ["error"],
                     "properties": {
-                        "error": {"type": "string",
-                                  "enum": ["slot_taken", "already_booked", "not_changeable"]},
+                        "error": {
+                            "type": "string",
+                            "enum": ["slot_taken", "already_booked", "not_changeable"],
+                        },
                         "alternatives": {"type": "array", "items": _ref("Slot")},
                         "message": {"type": "string"},
                     },
@@ -220,8 +291,7 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                     "required": ["error", "fields"],
                     "properties": {
                         "error": {"type": "string", "const": "invalid"},
-                        "fields": {"type": "object",
-                                   "additionalProperties": {"type": "string"}},
+                        "fields": {"type": "object", "additionalProperties": {"type": "string"}},
                     },
                 },
                 "Error": {

@@ -29,11 +29,15 @@ def _now(request: Request) -> datetime:
     return now
 
 
-def _render(request: Request, template: str, context: Mapping[str, Any], status: int = 200) -> Response:
+def _render(
+    request: Request, template: str, context: Mapping[str, Any], status: int = 200
+) -> Response:
     return request.app.state.renderer.render(request, template, context, status)  # type: ignore[no-any-return]
 
 
-def _translate(request: Request, messages: Mapping[str, str], codes: Mapping[str, str]) -> dict[str, str]:
+def _translate(
+    request: Request, messages: Mapping[str, str], codes: Mapping[str, str]
+) -> dict[str, str]:
     renderer = request.app.state.renderer
     language = request.state.language
     return {name: renderer.gettext(language, messages[code]) for name, code in codes.items()}
@@ -312,8 +316,12 @@ routes = [
     Route("/add-on/details", addon_details, name="addon_details"),
     Route("/add-on/book", addon_book, methods=["POST"], name="addon_book"),
     Route("/manage/{token}", manage, name="manage"),
-    Route("/manage/{token}/reschedule", manage_reschedule, methods=["GET", "POST"],
-          name="manage_reschedule"),
+    Route(
+        "/manage/{token}/reschedule",
+        manage_reschedule,
+        methods=["GET", "POST"],
+        name="manage_reschedule",
+    ),
     Route("/manage/{token}/cancel", manage_cancel, methods=["GET", "POST"], name="manage_cancel"),
     Route("/manage/{token}/delete", manage_delete, methods=["GET", "POST"], name="manage_delete"),
 ]

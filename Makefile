@@ -1,0 +1,53 @@
+# The two commands of the README: `make run` and `make test`. Everything else is for developers.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
+
+BOOKING_DEMO ?= 1
+export BOOKING_DEMO
+
+.PHONY: run test venv lint typecheck check bench bench-load locales screenshots clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed (set PYTHON=python3.11)" if sys.version_info < (3, 11) else 0)'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+venv: $(STAMP)
+
+run: venv
+	$(BIN)/python -m booking migrate
+	@if [ "$(BOOKING_DEMO)" != "0" ]; then $(BIN)/python -m booking demo; fi
+	$(BIN)/python -m booking serve
+
+test: venv
+	$(BIN)/python -m pytest
+
+lint: venv
+	$(BIN)/ruff check booking integrations tests
+	$(BIN)/ruff format --check booking integrations tests
+
+typecheck: venv
+	$(BIN)/mypy
+
+check: lint typecheck test
+
+# Benchmarks print their figures; they are not part of `make test`.
+bench: bench-load
+
+bench-load: venv
+	$(BIN)/python tests/benchmarks/bench_load.py --database sqlite
+	@if [ -n "$$BOOKING_TEST_POSTGRES_URL" ]; then \
+		$(BIN)/python tests/benchmarks/bench_load.py --database postgres; \
+	else echo "bench-load: set BOOKING_TEST_POSTGRES_URL to run it on PostgreSQL too"; fi
+
+# Re-extract the strings and merge them into every catalog (then translate the new ones).
+locales: venv
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --omit-header -o locales/messages.pot .
+	$(BIN)/pybabel update -D messages -i locales/messages.pot -d locales --no-location --omit-header
+
+clean:
+	rm -rf $(VENV) data .hypothesis

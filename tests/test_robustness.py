@@ -1,0 +1,163 @@
+"""No input of any kind gives a 500 or a stack trace.
+
+Hypothesis throws arbitrary query strings, JSON bodies, forms and paths at every route that the
+OpenAPI document and the page table name, half of them built around a validly signed link so
+that the deeper code is reached too.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from starlette.testclient import TestClient
+
+from booking.app import create_app
+from booking.demo import load_demo
+from tests.conftest import DATABASES, NOW, Clock, Service, at, clear_database, make_settings
+
+TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=30)
+JSON_VALUE = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3),
+    max_leaves=8,
+)
+FIELDS = [
+    "ref",
+    "start",
+    "duration",
+    "location",
+    "expires",
+    "sig",
+    "topic",
+    "language",
+    "slot",
+    "name",
+    "email",
+    "phone",
+    "consent",
+    "lang",
+]
+
+
+@pytest.fixture(scope="module", params=DATABASES)
+def client(request: pytest.FixtureRequest, migrated: dict[str, str]) -> Iterator[TestClient]:
+    app = create_app(make_settings(migrated[request.param]), clock=Clock(NOW))
+    with TestClient(app, raise_server_exceptions=True) as test_client:
+
+        async def prepare() -> None:
+            await clear_database()
+            await load_demo()
+
+        assert test_client.portal is not None
+        test_client.portal.call(prepare)
+        yield test_client
+
+
+def _link() -> dict[str, str]:
+    """A validly signed link, so that fuzzed values reach past the signature check."""
+    holder = Service.__new__(Service)
+    holder.clock = Clock(NOW)
+    return holder.link(at(10), ref="ABH-fuzz")
+
+
+def _assert_fine(response: Any) -> None:
+    assert response.status_code < 500, (response.status_code, response.text[:300])
+    assert "Traceback" not in response.text
+
+
+params = st.dictionaries(st.sampled_from(FIELDS), TEXT, max_size=8)
+maybe_link = st.booleans()
+
+PATHS_GET = [
+    "/",
+    "/privacy",
+    "/add-on",
+    "/add-on/times",
+    "/add-on/details",
+    "/api/v1/availability",
+    "/api/v1/openapi.json",
+]
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(path=st.sampled_from(PATHS_GET), query=params, with_link=maybe_link)
+def test_get_routes_with_any_query(
+    client: TestClient, path: str, query: dict[str, str], with_link: bool
+) -> None:
+    merged = {**_link(), **query} if with_link else query
+    _assert_fine(client.get(path, params=merged))
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    body=JSON_VALUE,
+    fields=st.dictionaries(st.sampled_from(FIELDS), JSON_VALUE, max_size=8),
+    with_link=maybe_link,
+)
+def test_booking_api_with_any_json(
+    client: TestClient, body: Any, fields: dict[str, Any], with_link: bool
+) -> None:
+    if with_link:
+        body = {
+            "appointment": _link(),
+            "start": at(11).isoformat(),
+            "topic": "forms",
+            "language": "de",
+            "name": "A",
+            "email": "a@example.org",
+            "consent": True,
+            **fields,
+        }
+    _assert_fine(
+        client.post(
+            "/api/v1/bookings",
+            content=json.dumps(body),
+            headers={"content-type": "application/json"},
+        )
+    )
+    _assert_fine(client.post("/api/v1/bookings/whatever/reschedule", content=json.dumps(body)))
+
+
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(form=st.dictionaries(st.sampled_from(FIELDS), TEXT, max_size=10), with_link=maybe_link)
+def test_booking_form_with_any_fields(
+    client: TestClient, form: dict[str, str], with_link: bool
+) -> None:
+    data = {**_link(), **form} if with_link else form
+    _assert_fine(client.post("/add-on/book", data=data))
+
+
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    token=st.text(
+        st.characters(min_codepoint=0x21, max_codepoint=0x7E, exclude_characters="/?#%"),
+        min_size=1,
+        max_size=60,
+    ),
+    action=st.sampled_from(["", "/reschedule", "/cancel", "/delete"]),
+    method=st.sampled_from(["GET", "POST", "DELETE", "PUT"]),
+)
+def test_manage_routes_with_any_token(
+    client: TestClient, token: str, action: str, method: str
+) -> None:
+    _assert_fine(client.request(method, f"/manage/{token}{action}", data={"slot": token}))
+    _assert_fine(client.request(method, f"/api/v1/bookings/{token}"))
+
+
+def test_broken_headers_do_not_break_pages(client: TestClient) -> None:
+    response = client.get("/", headers={"Cookie": 'lang="\x7f;;;=', "Accept-Language": ";;q=x,"})
+    _assert_fine(response)
+    assert response.status_code == 200

@@ -1,0 +1,60 @@
+"""Settings from the environment (booking/settings.py) and the refusal to start insecurely."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from booking.settings import DEMO_SECRET_KEY, Settings, SettingsError
+
+GOOD = {"BOOKING_SECRET_KEY": "k" * 32, "BOOKING_LINK_SECRET": "l" * 32}
+
+
+def test_defaults() -> None:
+    settings = Settings.from_env({"BOOKING_DEMO": "1"})
+    assert settings.port == 8000
+    assert settings.timezone == "Europe/Berlin"
+    assert settings.database_url.startswith("sqlite://data/")
+    assert settings.base_url == "http://127.0.0.1:8000"
+
+
+def test_production_needs_real_secrets() -> None:
+    with pytest.raises(SettingsError, match="BOOKING_SECRET_KEY"):
+        Settings.from_env({})
+    with pytest.raises(SettingsError, match="BOOKING_SECRET_KEY"):
+        Settings.from_env({**GOOD, "BOOKING_SECRET_KEY": DEMO_SECRET_KEY})
+    with pytest.raises(SettingsError, match="shorter"):
+        Settings.from_env({**GOOD, "BOOKING_LINK_SECRET": "short"})
+    assert Settings.from_env(GOOD).demo is False
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("BOOKING_PORT", "eighty", "number"),
+        ("BOOKING_PORT", "70000", "between"),
+        ("BOOKING_TIMEZONE", "Mars/Olympus", "time zone"),
+        ("BOOKING_DATABASE_URL", "mysql://x", "sqlite:// or postgres://"),
+    ],
+)
+def test_bad_values_are_explained(name: str, value: str, message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_env({**GOOD, name: value})
+
+
+def test_secrets_do_not_show_in_reprs() -> None:
+    assert "k" * 32 not in repr(Settings.from_env(GOOD))
+
+
+def test_the_service_refuses_to_start_with_a_clear_message() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "booking", "serve"],
+        env={"PATH": "/usr/bin:/bin", "BOOKING_DEMO": "0"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "BOOKING_SECRET_KEY" in result.stderr and "Traceback" not in result.stderr
