@@ -59,7 +59,6 @@ class Settings:
     timezone: str = "Europe/Berlin"
     demo: bool = False
     max_body_bytes: int = 64 * 1024
-    link_max_age_days: int = 90
     log_level: str = "info"
 
     @classmethod

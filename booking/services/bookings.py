@@ -200,49 +200,47 @@ async def find_booking(token: str) -> Booking:
     return booking
 
 
-def _changeable(booking: Booking, now: datetime) -> bool:
+def changeable(booking: Booking, now: datetime) -> bool:
+    """Only a planned session that has not begun may be moved or cancelled."""
     return booking.status == BOOKED and booking.start > now
 
 
-async def reschedule_offer(booking: Booking, now: datetime) -> list[Slot]:
-    """Other times for the same office appointment, the booking's own time left out."""
+async def _other_times(booking: Booking, now: datetime) -> tuple[Day, list[Slot]]:
+    """The day and the slots of the booking's office appointment, the booking left out of
+    the busy times (so it may move next door) and its own time left out of the slots."""
     location: Location = booking.location
-    appointment = booking.appointment
+    appointment = await OfficeAppointment.get(id=booking.appointment_id)  # type: ignore[attr-defined]
     interval = Interval(
         appointment.start, appointment.start + timedelta(minutes=appointment.duration_minutes)
     )
     day = await load_day(
         location, local_date(interval.start, location), exclude_booking_id=booking.id
     )
-    slots = _offer_from_day(location, interval, day, booking.topic, booking.language, now).slots
-    return [s for s in slots if s.start != booking.start]
+    offered = _offer_from_day(location, interval, day, booking.topic, booking.language, now)
+    return day, [s for s in offered.slots if s.start != booking.start]
+
+
+async def reschedule_offer(booking: Booking, now: datetime) -> list[Slot]:
+    """Other times for the same office appointment."""
+    return (await _other_times(booking, now))[1]
 
 
 async def reschedule(token: str, start: datetime, now: datetime) -> Booking:
+    """Move a planned session within its office appointment's window; a counsellor who is
+    free at the new time keeps the session."""
     booking = await find_booking(token)
-    if not _changeable(booking, now):
+    if not changeable(booking, now):
         raise NotChangeable()
-    location: Location = booking.location
     try:
         async with in_transaction():
-            await _lock_location(location.id)
+            await _lock_location(booking.location.id)
             await booking.refresh_from_db()
-            if not _changeable(booking, now):
+            if not changeable(booking, now):
                 raise NotChangeable()
-            appointment = await OfficeAppointment.get(id=booking.appointment_id)  # type: ignore[attr-defined]
-            interval = Interval(
-                appointment.start,
-                appointment.start + timedelta(minutes=appointment.duration_minutes),
-            )
-            day = await load_day(
-                location, local_date(interval.start, location), exclude_booking_id=booking.id
-            )
-            offered = _offer_from_day(
-                location, interval, day, booking.topic, booking.language, now
-            ).slots
+            day, offered = await _other_times(booking, now)
             slot = next((s for s in offered if s.start == start), None)
             if slot is None:
-                raise SlotTaken([s for s in offered if s.start != booking.start])
+                raise SlotTaken(offered)
             counsellor_id, organisation_id, room_id = _pick(
                 day,
                 slot,
@@ -266,7 +264,7 @@ async def cancel(token: str, now: datetime) -> Booking:
     booking = await find_booking(token)
     if booking.status == CANCELLED:
         return booking
-    if not _changeable(booking, now):
+    if not changeable(booking, now):
         raise NotChangeable()
     async with in_transaction():
         await _lock_location(booking.location.id)
@@ -287,7 +285,7 @@ async def cancel(token: str, now: datetime) -> Booking:
 async def erase_personal_data(token: str, now: datetime) -> Booking:
     """The applicant's "delete my data": a planned session is cancelled first."""
     booking = await find_booking(token)
-    if _changeable(booking, now):
+    if changeable(booking, now):
         booking = await cancel(token, now)
     await Booking.filter(id=booking.id).update(name="", email="", phone="", anonymised_at=now)
     return await find_booking(token)

@@ -20,6 +20,7 @@ from booking.slots import Slot
 from booking.vocabulary import TOPICS, normalise_language
 from booking.web.errors import BadRequest
 from booking.web.openapi import openapi_document
+from integrations.office_link import OfficeLink
 
 APPOINTMENT_FIELDS = ("ref", "start", "duration", "location", "expires", "sig")
 
@@ -37,7 +38,7 @@ def slots_json(slots: list[Slot], zone: Any) -> list[dict[str, str]]:
     return [{"start": _iso(s.start, zone), "end": _iso(s.end, zone)} for s in slots]
 
 
-def booking_json(booking: Booking, base_url: str) -> dict[str, Any]:
+def booking_json(booking: Booking) -> dict[str, Any]:
     zone = zone_of(booking.location)
     return {
         "reference": booking.reference,
@@ -72,7 +73,7 @@ async def _json_object(request: Request) -> dict[str, Any]:
     return data
 
 
-def _link(request: Request, params: Mapping[str, object]) -> Any:
+def _link(request: Request, params: Mapping[str, object]) -> OfficeLink:
     secret = request.app.state.settings.link_secret.value
     return bookings.check_link(params, secret, _now(request))
 
@@ -136,12 +137,11 @@ async def create_booking(request: Request) -> Response:
 
 async def booking_detail(request: Request) -> Response:
     token = request.path_params["token"]
-    base_url = request.app.state.settings.base_url
     if request.method == "DELETE":
         booking = await bookings.cancel(token, _now(request))
         return JSONResponse({"status": booking.status})
     booking = await bookings.find_booking(token)
-    return JSONResponse(booking_json(booking, base_url))
+    return JSONResponse(booking_json(booking))
 
 
 async def reschedule(request: Request) -> Response:
@@ -151,7 +151,7 @@ async def reschedule(request: Request) -> Response:
     if start is None:
         raise Invalid(errors)
     booking = await bookings.reschedule(token, start, _now(request))
-    return JSONResponse(booking_json(booking, request.app.state.settings.base_url))
+    return JSONResponse(booking_json(booking))
 
 
 async def openapi(request: Request) -> Response:

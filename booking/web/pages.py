@@ -62,9 +62,24 @@ async def privacy(request: Request) -> Response:
 
 async def addon_start(request: Request) -> Response:
     params = request.query_params
+    errors = read_choice(params)[1] if "topic" in params else {}
+    return await _start_page(request, errors)
+
+
+async def addon_times(request: Request) -> Response:
+    params = request.query_params
     link = _link(request, params)
-    location, _appointment = await bookings.resolve_link(link, _now(request))
-    _choice, errors = read_choice(params) if "topic" in params else (None, {})
+    choice, errors = read_choice(params)
+    if choice is None:
+        return await _start_page(request, errors)
+    return await _times_page(request, link, choice, params)
+
+
+async def _start_page(request: Request, errors: Mapping[str, str]) -> Response:
+    """The first step: what the service is, then topic and language."""
+    params = request.query_params
+    link = _link(request, params)
+    location, _ = await bookings.resolve_link(link, _now(request))
     return _render(
         request,
         "addon_start.html",
@@ -79,36 +94,6 @@ async def addon_start(request: Request) -> Response:
             "errors": _translate(request, FIELD_MESSAGES, errors),
         },
         status=422 if errors else 200,
-    )
-
-
-async def addon_times(request: Request) -> Response:
-    params = request.query_params
-    link = _link(request, params)
-    choice, errors = read_choice(params)
-    if choice is None:
-        return await _start_with_errors(request, errors)
-    return await _times_page(request, link, choice, params)
-
-
-async def _start_with_errors(request: Request, errors: Mapping[str, str]) -> Response:
-    params = request.query_params
-    link = _link(request, params)
-    location, _ = await bookings.resolve_link(link, _now(request))
-    return _render(
-        request,
-        "addon_start.html",
-        {
-            "link": link_values(params),
-            "office": link,
-            "location": location,
-            "zone": zone_of(location),
-            "languages": await bookings.languages_at(location),
-            "selected_topic": params.get("topic", ""),
-            "selected_language": params.get("language", ""),
-            "errors": _translate(request, FIELD_MESSAGES, errors),
-        },
-        status=422,
     )
 
 
@@ -144,7 +129,7 @@ async def addon_details(request: Request) -> Response:
     link = _link(request, params)
     choice, errors = read_choice(params)
     if choice is None:
-        return await _start_with_errors(request, errors)
+        return await _start_page(request, errors)
     slot, _slot_errors = read_start({"start": params.get("slot", "")})
     if slot is None:
         return await _times_page(request, link, choice, params, status=422)
@@ -185,7 +170,7 @@ async def addon_book(request: Request) -> Response:
     link = _link(request, data)
     choice, choice_errors = read_choice(data)
     if choice is None:
-        return await _start_with_errors(request, choice_errors)
+        return await _start_page(request, choice_errors)
     slot, _slot_errors = read_start({"start": data.get("slot", "")})
     if slot is None:
         return await _times_page(request, link, choice, data, status=422)
@@ -221,7 +206,7 @@ async def manage(request: Request) -> Response:
             "booking": booking,
             "token": token,
             "zone": zone_of(booking.location),
-            "changeable": booking.status == "booked" and booking.start > now,
+            "changeable": bookings.changeable(booking, now),
             "done": request.query_params.get("done", ""),
             "manage_url": f"{request.app.state.settings.base_url}/manage/{token}",
         },
@@ -252,7 +237,7 @@ async def manage_reschedule(request: Request) -> Response:
 async def _reschedule_page(
     request: Request, token: str, booking: Any, now: datetime, notice_code: str | None, status: int
 ) -> Response:
-    changeable = booking.status == "booked" and booking.start > now
+    changeable = bookings.changeable(booking, now)
     slots = await bookings.reschedule_offer(booking, now) if changeable else []
     notice = None
     if notice_code:

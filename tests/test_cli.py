@@ -1,0 +1,49 @@
+"""The command line (booking/cli.py), run as the README runs it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
+
+from booking.settings import DEMO_LINK_SECRET
+from integrations.office_link import verify
+
+
+def run(*args: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "BOOKING_DEMO": "1",
+        "BOOKING_DATABASE_URL": f"sqlite://{tmp_path / 'cli.sqlite3'}",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "booking", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_demo_link_prints_a_link_that_verifies(tmp_path: Path) -> None:
+    result = run("demo-link", "--start", "2030-01-07T14:00", "--duration", "45", tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    params = dict(parse_qsl(urlsplit(result.stdout.strip()).query))
+    link = verify(params, DEMO_LINK_SECRET, datetime(2029, 12, 1, tzinfo=UTC))
+    assert link.start.isoformat() == "2030-01-07T14:00:00+01:00"
+    assert link.duration.total_seconds() == 45 * 60 and link.location == "hsc"
+    assert "%2B01%3A00" in result.stdout
+
+
+def test_demo_link_explains_a_bad_start(tmp_path: Path) -> None:
+    result = run("demo-link", "--start", "next tuesday", tmp_path=tmp_path)
+    assert result.returncode == 2 and "ISO 8601" in result.stderr
+
+
+def test_demo_loads_once(tmp_path: Path) -> None:
+    first = run("demo", tmp_path=tmp_path)
+    assert first.returncode == 0 and "Demo data loaded." in first.stdout, first.stderr
+    second = run("demo", tmp_path=tmp_path)
+    assert second.returncode == 0 and "already holds data" in second.stdout
