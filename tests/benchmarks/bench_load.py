@@ -76,6 +76,10 @@ EXPECTED_CONFLICTS = frozenset({"slot_taken", "already_booked"})
 SERVER_START_TIMEOUT_SECONDS = 30.0
 SERVER_STOP_TIMEOUT_SECONDS = 15.0
 REQUEST_TIMEOUT_SECONDS = 30.0
+# uvicorn closes a connection after 5 s without a request. A client that keeps idle connections
+# just as long can send a request into that close and get a reset (now and then, under this
+# load); one that drops them sooner stays out of that race.
+CLIENT_KEEPALIVE_SECONDS = 2.0
 
 
 # --- the database -----------------------------------------------------------------------------
@@ -431,7 +435,11 @@ class LoadResult:
 
 
 async def run_load(base_url: str, attempts: int, concurrency: int, seed: int) -> LoadResult:
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    limits = httpx.Limits(
+        max_connections=concurrency,
+        max_keepalive_connections=concurrency,
+        keepalive_expiry=CLIENT_KEEPALIVE_SECONDS,
+    )
     async with httpx.AsyncClient(
         base_url=base_url, limits=limits, timeout=REQUEST_TIMEOUT_SECONDS
     ) as client:
