@@ -196,3 +196,24 @@ async def test_pages_send_security_headers(service: Service) -> None:
     response = await service.client.get("/")
     assert response.headers["referrer-policy"] == "no-referrer"
     assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+
+
+async def test_a_second_booking_for_the_same_appointment_is_explained(service: Service) -> None:
+    link = service.link(at(10), ref="ABH-twice")
+    body = {
+        "topic": "forms",
+        "language": "de",
+        "name": "A",
+        "email": "a@example.org",
+        "consent": "on",
+        "lang": "en",
+    }
+    first = await service.client.post(
+        "/add-on/book?lang=en", data={**link, **body, "slot": at(11).isoformat()}
+    )
+    assert first.status_code == 303
+    second = await service.client.post(
+        "/add-on/book?lang=en", data={**link, **body, "slot": at(12).isoformat()}
+    )
+    assert second.status_code == 409
+    assert "already have a counselling session for this appointment" in second.text

@@ -23,6 +23,7 @@ from booking.errors import (
     SlotTaken,
 )
 from booking.web.messages import ERROR_TEXTS, ERROR_TITLES, FIELD_MESSAGES, NOTICES
+from booking.web.rendering import render, translate
 
 log = logging.getLogger("booking.errors")
 
@@ -37,18 +38,13 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
-def _gettext(request: Request, message: str) -> str:
-    language = getattr(request.state, "language", "de")
-    return str(request.app.state.renderer.gettext(language, message))
-
-
 def error_page(request: Request, code: str, status: int) -> Response:
-    return request.app.state.renderer.render(  # type: ignore[no-any-return]
+    return render(
         request,
         "error.html",
         {
-            "title": _gettext(request, ERROR_TITLES[code]),
-            "text": _gettext(request, ERROR_TEXTS[code]),
+            "title": translate(request, ERROR_TITLES[code]),
+            "text": translate(request, ERROR_TEXTS[code]),
         },
         status,
     )
@@ -74,19 +70,19 @@ async def domain_error(request: Request, exc: Exception) -> Response:
         return error_page(request, "not_found", 404)
     if isinstance(exc, Invalid):
         fields = {
-            name: _gettext(request, FIELD_MESSAGES[code]) for name, code in exc.fields.items()
+            name: translate(request, FIELD_MESSAGES[code]) for name, code in exc.fields.items()
         }
         return JSONResponse({"error": "invalid", "fields": fields}, status_code=422)
     if isinstance(exc, SlotTaken):
         body: dict[str, Any] = {"error": exc.code, "alternatives": _slots(exc.alternatives)}
     elif isinstance(exc, AlreadyBooked | NotChangeable):
-        body = {"error": exc.code, "message": _gettext(request, NOTICES[exc.code])}
+        body = {"error": exc.code, "message": translate(request, NOTICES[exc.code])}
     else:
         body = {"error": exc.code}
     if _is_api(request):
         return JSONResponse(body, status_code=409)
-    return request.app.state.renderer.render(  # type: ignore[no-any-return]
-        request, "notice.html", {"notice": _gettext(request, NOTICES.get(exc.code, ""))}, 409
+    return render(
+        request, "notice.html", {"notice": translate(request, NOTICES.get(exc.code, ""))}, 409
     )
 
 

@@ -16,11 +16,12 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from booking.applicant import Choice, read_choice, read_contact, read_start
-from booking.errors import AlreadyBooked, NotChangeable, SlotTaken
+from booking.errors import NotChangeable, SlotTaken
 from booking.services import bookings
 from booking.services.days import zone_of
 from booking.slots import Slot
 from booking.web.messages import FIELD_MESSAGES, NOTICES
+from booking.web.rendering import render, translate
 from integrations.office_link import OfficeLink, link_values
 
 
@@ -29,18 +30,8 @@ def _now(request: Request) -> datetime:
     return now
 
 
-def _render(
-    request: Request, template: str, context: Mapping[str, Any], status: int = 200
-) -> Response:
-    return request.app.state.renderer.render(request, template, context, status)  # type: ignore[no-any-return]
-
-
-def _translate(
-    request: Request, messages: Mapping[str, str], codes: Mapping[str, str]
-) -> dict[str, str]:
-    renderer = request.app.state.renderer
-    language = request.state.language
-    return {name: renderer.gettext(language, messages[code]) for name, code in codes.items()}
+def _field_errors(request: Request, codes: Mapping[str, str]) -> dict[str, str]:
+    return {name: translate(request, FIELD_MESSAGES[code]) for name, code in codes.items()}
 
 
 def _link(request: Request, params: Mapping[str, object]) -> OfficeLink:
@@ -53,11 +44,11 @@ def _split(slots: list[Slot], appointment_start: datetime) -> tuple[list[Slot], 
 
 
 async def home(request: Request) -> Response:
-    return _render(request, "home.html", {})
+    return render(request, "home.html", {})
 
 
 async def privacy(request: Request) -> Response:
-    return _render(request, "privacy.html", {})
+    return render(request, "privacy.html", {})
 
 
 async def addon_start(request: Request) -> Response:
@@ -80,7 +71,7 @@ async def _start_page(request: Request, errors: Mapping[str, str]) -> Response:
     params = request.query_params
     link = _link(request, params)
     location, _ = await bookings.resolve_link(link, _now(request))
-    return _render(
+    return render(
         request,
         "addon_start.html",
         {
@@ -91,9 +82,9 @@ async def _start_page(request: Request, errors: Mapping[str, str]) -> Response:
             "languages": await bookings.languages_at(location),
             "selected_topic": params.get("topic", ""),
             "selected_language": params.get("language") or request.state.language,
-            "errors": _translate(request, FIELD_MESSAGES, errors),
+            "errors": _field_errors(request, errors),
         },
-        status=422 if errors else 200,
+        status_code=422 if errors else 200,
     )
 
 
@@ -107,7 +98,7 @@ async def _times_page(
 ) -> Response:
     offer = await bookings.offer(link, choice.topic, choice.language, _now(request))
     before, after = _split(offer.slots, link.start)
-    return _render(
+    return render(
         request,
         "addon_times.html",
         {
@@ -120,7 +111,7 @@ async def _times_page(
             "after": after,
             "notice": notice,
         },
-        status=status,
+        status_code=status,
     )
 
 
@@ -146,7 +137,7 @@ async def _details_page(
     errors: Mapping[str, str],
 ) -> Response:
     location, _ = await bookings.resolve_link(link, _now(request))
-    return _render(
+    return render(
         request,
         "addon_details.html",
         {
@@ -158,9 +149,9 @@ async def _details_page(
             "slot": slot,
             "slot_end": slot + timedelta(minutes=location.session_minutes),
             "values": values,
-            "errors": _translate(request, FIELD_MESSAGES, errors),
+            "errors": _field_errors(request, errors),
         },
-        status=422 if errors else 200,
+        status_code=422 if errors else 200,
     )
 
 
@@ -177,18 +168,14 @@ async def addon_book(request: Request) -> Response:
     contact, errors = read_contact(data)
     if contact is None:
         return await _details_page(request, link, choice, slot, data, data, errors)
-    renderer = request.app.state.renderer
-    language = request.state.language
     try:
         booked = await bookings.create_booking(
-            link, choice, contact, slot, _now(request), ui_language=language
+            link, choice, contact, slot, _now(request), ui_language=request.state.language
         )
     except SlotTaken:
-        notice = renderer.gettext(language, NOTICES["slot_taken"])
+        notice = translate(request, NOTICES["slot_taken"])
         return await _times_page(request, link, choice, data, notice=notice, status=409)
-    except AlreadyBooked:
-        notice = renderer.gettext(language, NOTICES["already_booked"])
-        return _render(request, "notice.html", {"notice": notice}, status=409)
+    # AlreadyBooked goes to the error handler, which explains it on the notice page.
     return RedirectResponse(f"/manage/{booked.manage_token}?done=booked", status_code=303)
 
 
@@ -199,7 +186,7 @@ async def manage(request: Request) -> Response:
     token = request.path_params["token"]
     booking = await bookings.find_booking(token)
     now = _now(request)
-    return _render(
+    return render(
         request,
         "manage.html",
         {
@@ -241,9 +228,9 @@ async def _reschedule_page(
     slots = await bookings.reschedule_offer(booking, now) if changeable else []
     notice = None
     if notice_code:
-        notice = request.app.state.renderer.gettext(request.state.language, NOTICES[notice_code])
+        notice = translate(request, NOTICES[notice_code])
     before, after = _split(slots, booking.appointment.start)
-    return _render(
+    return render(
         request,
         "manage_reschedule.html",
         {
@@ -255,7 +242,7 @@ async def _reschedule_page(
             "after": after,
             "notice": notice,
         },
-        status=status,
+        status_code=status,
     )
 
 
@@ -268,7 +255,7 @@ async def manage_cancel(request: Request) -> Response:
             return await _manage_notice(request, token, "not_changeable")
         return RedirectResponse(f"/manage/{token}?done=cancelled", status_code=303)
     booking = await bookings.find_booking(token)
-    return _render(
+    return render(
         request,
         "manage_confirm.html",
         {"booking": booking, "token": token, "zone": zone_of(booking.location), "action": "cancel"},
@@ -281,7 +268,7 @@ async def manage_delete(request: Request) -> Response:
         await bookings.erase_personal_data(token, _now(request))
         return RedirectResponse(f"/manage/{token}?done=erased", status_code=303)
     booking = await bookings.find_booking(token)
-    return _render(
+    return render(
         request,
         "manage_confirm.html",
         {"booking": booking, "token": token, "zone": zone_of(booking.location), "action": "delete"},
@@ -289,8 +276,8 @@ async def manage_delete(request: Request) -> Response:
 
 
 async def _manage_notice(request: Request, token: str, code: str) -> Response:
-    notice = request.app.state.renderer.gettext(request.state.language, NOTICES[code])
-    return _render(request, "notice.html", {"notice": notice, "back": f"/manage/{token}"}, 409)
+    notice = translate(request, NOTICES[code])
+    return render(request, "notice.html", {"notice": notice, "back": f"/manage/{token}"}, 409)
 
 
 routes = [

@@ -39,7 +39,7 @@ class Renderer:
             self.environments[language] = env
 
     def gettext(self, language: str, message: str) -> str:
-        return self.translations[language].gettext(message)
+        return str(self.translations[language].gettext(message))
 
     def render(
         self,
@@ -86,3 +86,17 @@ def _helpers(language: str) -> dict[str, Any]:
         "language_name": lambda code: language_name(code, language),
         "native_language_name": native_language_name,
     }
+
+
+def render(
+    request: Request, template: str, context: Mapping[str, Any], status_code: int = 200
+) -> HTMLResponse:
+    """Render with the application's renderer, in the request's language."""
+    renderer: Renderer = request.app.state.renderer
+    return renderer.render(request, template, context, status_code)
+
+
+def translate(request: Request, message: str) -> str:
+    """One message in the request's language (German if the language is not yet known)."""
+    renderer: Renderer = request.app.state.renderer
+    return renderer.gettext(getattr(request.state, "language", "de"), message)
