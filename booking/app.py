@@ -65,4 +65,6 @@ def create_app(settings: Settings, clock: Clock = system_clock) -> Starlette:
     app.state.clock = clock
     app.state.renderer = Renderer(load_translations(), TEMPLATES_DIR)
     logging.getLogger("booking").setLevel(settings.log_level.upper())
+    # Tortoise logs every query with its parameters at DEBUG: names and e-mail addresses.
+    logging.getLogger("tortoise").setLevel(max(logging.INFO, logging.getLogger("booking").level))
     return app

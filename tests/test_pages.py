@@ -6,6 +6,8 @@ import re
 from html import unescape
 from urllib.parse import urlencode
 
+import pytest
+
 from booking.models import Booking
 from tests.conftest import Service, at
 
@@ -217,3 +219,23 @@ async def test_a_second_booking_for_the_same_appointment_is_explained(service: S
     )
     assert second.status_code == 409
     assert "already have a counselling session for this appointment" in second.text
+
+
+async def test_an_unexpected_failure_is_a_friendly_500_without_a_trace(
+    service: Service, caplog: pytest.LogCaptureFixture
+) -> None:
+    from starlette.routing import Route
+
+    async def boom(request: object) -> None:
+        raise RuntimeError("secret detail amina@example.org")
+
+    service.app.router.routes.append(Route("/api/v1/boom", boom))
+    service.app.router.routes.append(Route("/boom", boom))
+    api = await service.client.get("/api/v1/boom")
+    assert (api.status_code, api.json()) == (500, {"error": "server_error"})
+    page = await service.client.get("/boom?lang=en")
+    assert page.status_code == 500 and "Something went wrong" in page.text
+    assert "secret detail" not in page.text and "Traceback" not in page.text
+    logged = "\n".join(r.getMessage() + str(r.exc_info or "") for r in caplog.records)
+    assert "RuntimeError" in logged and "test_pages.py" in logged
+    assert "amina@example.org" not in logged

@@ -161,3 +161,59 @@ def test_broken_headers_do_not_break_pages(client: TestClient) -> None:
     response = client.get("/", headers={"Cookie": 'lang="\x7f;;;=', "Accept-Language": ";;q=x,"})
     _assert_fine(response)
     assert response.status_code == 200
+
+
+def _operations() -> list[tuple[str, str, list[str]]]:
+    """Every operation of the OpenAPI document: (method, path template, query parameter names)."""
+    from booking.web.openapi import openapi_document
+
+    operations = []
+    for path, item in openapi_document("http://test")["paths"].items():
+        for method, operation in item.items():
+            if method == "parameters":
+                continue
+            names = [p["name"] for p in operation.get("parameters", []) if p["in"] == "query"]
+            operations.append((method.upper(), path, names))
+    return operations
+
+
+OPERATIONS = _operations()
+PATH_SEGMENT = st.text(
+    st.characters(min_codepoint=0x21, max_codepoint=0x7E, exclude_characters="/?#%"),
+    min_size=1,
+    max_size=40,
+)
+
+
+@settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(data=st.data())
+def test_every_operation_of_the_openapi_document(client: TestClient, data: st.DataObject) -> None:
+    method, template, query_names = data.draw(st.sampled_from(OPERATIONS))
+    path = template.replace("{token}", data.draw(PATH_SEGMENT))
+    query = data.draw(st.dictionaries(st.sampled_from([*query_names, "lang"]), TEXT, max_size=8))
+    if data.draw(st.booleans()) and "sig" in query_names:
+        query = {**_link(), **query}
+    body = data.draw(JSON_VALUE) if method in ("POST", "PUT") else None
+    response = client.request(
+        method,
+        path,
+        params=query,
+        content=None if body is None else json.dumps(body),
+        headers={"content-type": "application/json"},
+    )
+    _assert_fine(response)
+    assert response.headers["content-type"].startswith("application/json")
+
+
+def test_the_document_names_the_contracted_operations() -> None:
+    assert {(m, p) for m, p, _ in OPERATIONS} >= {
+        ("GET", "/api/v1/availability"),
+        ("POST", "/api/v1/bookings"),
+        ("GET", "/api/v1/bookings/{token}"),
+        ("DELETE", "/api/v1/bookings/{token}"),
+        ("POST", "/api/v1/bookings/{token}/reschedule"),
+    }

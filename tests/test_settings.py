@@ -58,3 +58,13 @@ def test_the_service_refuses_to_start_with_a_clear_message() -> None:
     )
     assert result.returncode == 2
     assert "BOOKING_SECRET_KEY" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_debug_logging_never_shows_query_parameters() -> None:
+    import logging
+
+    from booking.app import create_app
+
+    create_app(Settings.from_env({"BOOKING_DEMO": "1", "BOOKING_LOG_LEVEL": "debug"}))
+    assert logging.getLogger("booking").isEnabledFor(logging.DEBUG)
+    assert not logging.getLogger("tortoise.db_client").isEnabledFor(logging.DEBUG)

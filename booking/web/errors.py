@@ -6,6 +6,8 @@ No route handler builds an error response itself; no failure ever shows a stack 
 from __future__ import annotations
 
 import logging
+import traceback
+from pathlib import Path
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -137,7 +139,12 @@ class CatchAllMiddleware:
             await self.app(scope, receive, send_wrapper)
         except Exception as exc:
             endpoint = getattr(scope.get("endpoint"), "__name__", "-")
-            log.exception("unhandled %s in %s", type(exc).__name__, endpoint)
+            # Where it failed, but not the exception's text: messages may carry personal data.
+            frames = " < ".join(
+                f"{Path(frame.filename).name}:{frame.lineno} {frame.name}"
+                for frame in reversed(traceback.extract_tb(exc.__traceback__))
+            )
+            log.error("unhandled %s in %s at %s", type(exc).__name__, endpoint, frames)
             if started:
                 return
             request = Request(scope)
