@@ -47,7 +47,7 @@ bench-load: venv
 # Re-extract the strings and merge them into every catalog (then translate the new ones).
 locales: venv
 	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --omit-header -o locales/messages.pot .
-	$(BIN)/pybabel update -D messages -i locales/messages.pot -d locales --no-location --omit-header
+	$(BIN)/pybabel update -D messages -i locales/messages.pot -d locales --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) data .hypothesis

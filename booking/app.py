@@ -13,6 +13,7 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -22,7 +23,7 @@ from tortoise.contrib.starlette import RegisterTortoise
 from booking.db import sqlite_url_with_pragmas, tortoise_config
 from booking.i18n import load_translations
 from booking.settings import Settings
-from booking.web import api, pages
+from booking.web import api, pages, staff
 from booking.web.errors import CatchAllMiddleware, exception_handlers
 from booking.web.middleware import RequestContextMiddleware
 from booking.web.rendering import TEMPLATES_DIR, Renderer
@@ -50,12 +51,21 @@ def create_app(settings: Settings, clock: Clock = system_clock) -> Starlette:
         routes=[
             *pages.routes,
             *api.routes,
+            *staff.routes,
             Route("/healthz", health, name="health"),
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
         middleware=[
             Middleware(CatchAllMiddleware),
             Middleware(RequestContextMiddleware, secure_cookies=not settings.demo),
+            Middleware(
+                SessionMiddleware,
+                secret_key=settings.secret_key.value,
+                session_cookie="staff_session",
+                max_age=10 * 3600,  # a working day
+                same_site="lax",
+                https_only=not settings.demo,
+            ),
         ],
         exception_handlers=exception_handlers,
         lifespan=lifespan,

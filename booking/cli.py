@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import logging
 import sys
 from collections.abc import Sequence
@@ -38,7 +39,7 @@ def cmd_demo(settings: Settings, _args: argparse.Namespace) -> int:
     async def run() -> bool:
         await _with_database(settings)
         try:
-            return await load_demo(settings.timezone)
+            return await load_demo(settings.timezone, settings.demo_password.value)
         finally:
             await Tortoise.close_connections()
 
@@ -77,7 +78,7 @@ def cmd_demo_link(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def print_demo_banner(settings: Settings) -> None:
-    from booking.demo import demo_link
+    from booking.demo import demo_account_names, demo_link
 
     now = datetime.now(UTC)
     print()
@@ -85,6 +86,9 @@ def print_demo_banner(settings: Settings) -> None:
     print("  Open this link, as the immigration office's confirmation would carry it:")
     print(f"    {demo_link(settings.base_url, settings.link_secret.value, now)}")
     print("  More links: .venv/bin/python -m booking demo-link [--start ISO] [--duration N]")
+    print(f"  Staff sign-in: {settings.base_url}/login")
+    print("    admin, reception, " + ", ".join(demo_account_names()))
+    print("    password: the value of BOOKING_DEMO_PASSWORD (default: demo)")
     print()
 
 
@@ -109,6 +113,42 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_create_user(settings: Settings, args: argparse.Namespace) -> int:
+    from booking.services import accounts
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Password (at least 10 characters): ")
+        if getpass.getpass("Again: ") != password:
+            print("The two passwords differ.", file=sys.stderr)
+            return 2
+
+    async def run() -> str | None:
+        await _with_database(settings)
+        try:
+            await accounts.create_user(
+                args.username,
+                password,
+                args.role,
+                "command line",
+                datetime.now(UTC),
+                counsellor_id=args.counsellor,
+            )
+        except accounts.AccountInvalid as problem:
+            return problem.code
+        finally:
+            await Tortoise.close_connections()
+        return None
+
+    problem = asyncio.run(run())
+    if problem:
+        print(f"Not created: {problem.replace('_', ' ')}.", file=sys.stderr)
+        return 2
+    print(f"Account {args.username} ({args.role}) created.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m booking", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -118,6 +158,11 @@ def build_parser() -> argparse.ArgumentParser:
     link.add_argument("--start", help="office appointment start, ISO 8601 (local if no offset)")
     link.add_argument("--duration", type=int, default=30, help="minutes (default 30)")
     link.add_argument("--location", default="hsc", help="location code (default hsc)")
+    user = commands.add_parser("create-user", help="create a staff account")
+    user.add_argument("--username", required=True)
+    user.add_argument("--role", required=True, choices=["admin", "reception", "counsellor"])
+    user.add_argument("--counsellor", type=int, help="counsellor profile id (counsellor role)")
+    user.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     serve = commands.add_parser("serve", help="serve HTTP (BOOKING_HOST, BOOKING_PORT)")
     serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     return parser
@@ -128,6 +173,7 @@ COMMANDS = {
     "demo": cmd_demo,
     "demo-link": cmd_demo_link,
     "serve": cmd_serve,
+    "create-user": cmd_create_user,
 }
 
 

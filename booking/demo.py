@@ -13,15 +13,20 @@ from zoneinfo import ZoneInfo
 from tortoise.transactions import in_transaction
 
 from booking.models import (
+    ADMIN,
+    COUNSELLOR,
+    RECEPTION,
     Counsellor,
     Location,
     OpeningHours,
     Organisation,
     Room,
+    StaffUser,
     WorkShift,
     minutes,
 )
 from booking.plan import public_holiday
+from booking.services.accounts import hash_password
 from integrations.office_link import make_link
 
 ALL_TOPICS = ["forms", "education", "family", "housing", "leisure", "work", "health", "other"]
@@ -85,8 +90,11 @@ def demo_account_names() -> list[str]:
     return names
 
 
-async def load_demo(timezone: str = "Europe/Berlin") -> bool:
-    """Fill an empty database; returns False (and changes nothing) if it holds a location."""
+async def load_demo(timezone: str = "Europe/Berlin", password: str | None = None) -> bool:
+    """Fill an empty database; returns False (and changes nothing) if it holds a location.
+
+    With a password, the demo staff accounts are made too: admin, reception, awo1, ...
+    """
     if await Location.exists():
         return False
     async with in_transaction():
@@ -128,7 +136,25 @@ async def load_demo(timezone: str = "Europe/Berlin") -> bool:
                         starts=minutes(starts),
                         ends=minutes(ends),
                     )
+        if password is not None:
+            await load_demo_accounts(password)
     return True
+
+
+async def load_demo_accounts(password: str) -> None:
+    """The demo logins, for the demo counsellors in the order they were made."""
+    counsellor_ids = [c.id for c in await Counsellor.all().order_by("id")]
+    # One hash for all: the same password, and hashing 19 times would only cost start-up time.
+    password_hash = hash_password(password)
+    for username, role in (("admin", ADMIN), ("reception", RECEPTION)):
+        await StaffUser.create(username=username, password_hash=password_hash, role=role)
+    for username, counsellor_id in zip(demo_account_names(), counsellor_ids, strict=True):
+        await StaffUser.create(
+            username=username,
+            password_hash=password_hash,
+            role=COUNSELLOR,
+            counsellor_id=counsellor_id,
+        )
 
 
 def next_working_day(after: date, subdivision: str = "NI") -> date:

@@ -230,3 +230,67 @@ class Booking(Model):
     @property
     def is_active(self) -> bool:
         return self.status != CANCELLED
+
+
+ADMIN = "admin"
+RECEPTION = "reception"
+COUNSELLOR = "counsellor"
+ROLES = (ADMIN, RECEPTION, COUNSELLOR)
+
+
+class StaffUser(Model):
+    id = fields.IntField(primary_key=True)
+    username = fields.CharField(max_length=64, unique=True)
+    password_hash = fields.CharField(max_length=255)
+    role = fields.CharField(max_length=16)
+    # A counsellor account belongs to one counsellor profile, and so to one organisation.
+    counsellor: fields.ForeignKeyNullableRelation[Counsellor] = fields.ForeignKeyField(
+        "models.Counsellor", related_name="accounts", null=True, on_delete=fields.SET_NULL
+    )
+    active = fields.BooleanField(default=True)
+    # Bumped on password change and disabling: sessions carrying an older value end.
+    session_version = fields.IntField(default=0)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    last_login_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "staff_user"
+
+
+class ApiToken(Model):
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation[StaffUser] = fields.ForeignKeyField(
+        "models.StaffUser", related_name="tokens", on_delete=fields.CASCADE
+    )
+    token_hash = fields.CharField(max_length=64, unique=True)
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "api_token"
+
+
+class LoginFailure(Model):
+    # Keys are hashes: a mistyped password in the user-name field, or a client address,
+    # is never stored readable.
+    id = fields.IntField(primary_key=True)
+    username_key = fields.CharField(max_length=64, db_index=True)
+    client_key = fields.CharField(max_length=64, db_index=True)
+    at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "login_failure"
+
+
+class AuditEntry(Model):
+    id = fields.IntField(primary_key=True)
+    at = fields.DatetimeField(db_index=True)
+    actor = fields.CharField(max_length=64)
+    action = fields.CharField(max_length=32)
+    record_type = fields.CharField(max_length=32)
+    record_id = fields.CharField(max_length=64, default="")
+    summary = fields.CharField(max_length=200, default="")
+
+    class Meta:
+        table = "audit_entry"

@@ -58,6 +58,7 @@ class Settings:
     link_secret: Secret = field(default_factory=lambda: Secret(DEMO_LINK_SECRET))
     timezone: str = "Europe/Berlin"
     demo: bool = False
+    demo_password: Secret = field(default_factory=lambda: Secret("demo"))
     max_body_bytes: int = 64 * 1024
     log_level: str = "info"
 
@@ -89,6 +90,7 @@ class Settings:
             link_secret=Secret(env.get("BOOKING_LINK_SECRET", "").strip() or default_link_secret),
             timezone=get("BOOKING_TIMEZONE", "Europe/Berlin"),
             demo=demo,
+            demo_password=Secret(get("BOOKING_DEMO_PASSWORD", "demo")),
             log_level=get("BOOKING_LOG_LEVEL", "info").lower(),
         )
         settings.validate()

@@ -79,3 +79,9 @@ STATUS_LABELS: dict[str, str] = {
     "attended": N_("Attended"),
     "no_show": N_("Did not come"),
 }
+
+ROLE_LABELS: dict[str, str] = {
+    "admin": N_("Administrator"),
+    "reception": N_("Reception"),
+    "counsellor": N_("Counsellor"),
+}

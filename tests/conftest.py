@@ -27,15 +27,19 @@ from booking.app import create_app
 from booking.db import migrate
 from booking.demo import load_demo
 from booking.models import (
+    ApiToken,
+    AuditEntry,
     Booking,
     ClosureDay,
     Counsellor,
     Location,
+    LoginFailure,
     OfficeAppointment,
     OpeningHours,
     Organisation,
     PlanException,
     Room,
+    StaffUser,
     WorkShift,
 )
 from booking.settings import DEMO_LINK_SECRET, Settings
@@ -112,6 +116,10 @@ def clock() -> Clock:
 
 async def clear_database() -> None:
     for model in (
+        ApiToken,
+        StaffUser,
+        LoginFailure,
+        AuditEntry,
         Booking,
         OfficeAppointment,
         PlanException,

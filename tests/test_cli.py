@@ -47,3 +47,54 @@ def test_demo_loads_once(tmp_path: Path) -> None:
     assert first.returncode == 0 and "Demo data loaded." in first.stdout, first.stderr
     second = run("demo", tmp_path=tmp_path)
     assert second.returncode == 0 and "already holds data" in second.stdout
+
+
+def test_create_user(tmp_path: Path) -> None:
+    assert run("migrate", tmp_path=tmp_path).returncode == 0
+    env_run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "booking",
+            "create-user",
+            "--username",
+            "Desk1",
+            "--role",
+            "reception",
+            "--password-stdin",
+        ],
+        env={
+            "PATH": "/usr/bin:/bin",
+            "BOOKING_DEMO": "1",
+            "BOOKING_DATABASE_URL": f"sqlite://{tmp_path / 'cli.sqlite3'}",
+        },
+        input="a-long-password\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert env_run.returncode == 0, env_run.stderr
+    assert "desk1" not in env_run.stderr
+    short = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "booking",
+            "create-user",
+            "--username",
+            "desk2",
+            "--role",
+            "counsellor",
+            "--password-stdin",
+        ],
+        env={
+            "PATH": "/usr/bin:/bin",
+            "BOOKING_DEMO": "1",
+            "BOOKING_DATABASE_URL": f"sqlite://{tmp_path / 'cli.sqlite3'}",
+        },
+        input="a-long-password\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert short.returncode == 2 and "counsellor required" in short.stderr

@@ -30,6 +30,9 @@ ERROR_TITLES: dict[str, str] = {
     "server_error": N_("Something went wrong"),
     "method_not_allowed": N_("This does not work here"),
     "bad_request": N_("We could not read the request"),
+    "forbidden": N_("Not for your role"),
+    "csrf": N_("The form has expired"),
+    "throttled": N_("Too many attempts"),
 }
 
 ERROR_TEXTS: dict[str, str] = {
@@ -58,6 +61,20 @@ ERROR_TEXTS: dict[str, str] = {
     "server_error": N_("Please try again in a moment. Your data has not been lost."),
     "method_not_allowed": N_("Please go back and use the buttons on the page."),
     "bad_request": N_("Please go back and try again."),
+    "forbidden": N_("Your account may not open this page. Ask an administrator if you need it."),
+    "csrf": N_("Please go back, reload the page and send the form again."),
+    "throttled": N_("Too many failed sign-ins. Please wait 15 minutes and try again."),
+}
+
+ACCOUNT_MESSAGES: dict[str, str] = {
+    "bad_credentials": N_("The user name or the password is wrong."),
+    "password_short": N_("The password needs at least 10 characters."),
+    "password_mismatch": N_("The two new passwords are not the same."),
+    "password_wrong": N_("The current password is wrong."),
+    "username_invalid": N_("Use lower-case letters, digits, dots and hyphens."),
+    "username_taken": N_("This user name is taken."),
+    "role_invalid": N_("Please choose a role."),
+    "counsellor_required": N_("A counsellor account needs a counsellor profile."),
 }
 
 NOTICES: dict[str, str] = {

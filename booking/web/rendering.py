@@ -16,7 +16,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from booking.i18n import text_direction
-from booking.vocabulary import STATUS_LABELS, TOPICS, language_name, native_language_name
+from booking.vocabulary import (
+    ROLE_LABELS,
+    STATUS_LABELS,
+    TOPICS,
+    language_name,
+    native_language_name,
+)
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent.parent / "templates"
 
@@ -83,6 +89,7 @@ def _helpers(language: str) -> dict[str, Any]:
         "query": query,
         "topics": TOPICS,
         "status_labels": STATUS_LABELS,
+        "role_labels": ROLE_LABELS,
         "language_name": lambda code: language_name(code, language),
         "native_language_name": native_language_name,
     }

@@ -1,0 +1,43 @@
+"""Who may do what: the one table of access rules, pure, tested as a matrix.
+
+Every staff route names a permission; ``booking/web/auth.py`` enforces it before the handler
+runs, so no handler checks roles itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from booking.models import ADMIN, COUNSELLOR, RECEPTION, ROLES
+
+ALL_STAFF = frozenset(ROLES)
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "staff_home": ALL_STAFF,
+    "change_password": ALL_STAFF,
+    "manage_users": frozenset({ADMIN}),
+    "manage_tokens": frozenset({ADMIN}),
+    "read_audit": frozenset({ADMIN}),
+}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The signed-in member of staff, as the rules see them."""
+
+    user_id: int
+    username: str
+    role: str
+    organisation_id: int | None  # set for counsellors
+
+
+def allowed(principal: Principal, permission: str) -> bool:
+    assert permission in PERMISSIONS, f"unknown permission {permission!r}"
+    return principal.role in PERMISSIONS[permission]
+
+
+def sees_organisation(principal: Principal, organisation_id: int) -> bool:
+    """Counsellors see their own organisation's data only; reception and admins see all."""
+    if principal.role == COUNSELLOR:
+        return principal.organisation_id == organisation_id
+    return principal.role in (ADMIN, RECEPTION)

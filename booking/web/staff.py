@@ -1,0 +1,212 @@
+"""Staff sign-in and account pages; the token API for devices and integrations."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from booking.errors import DomainError
+from booking.models import ROLES, ApiToken, AuditEntry, Counsellor, StaffUser
+from booking.services import accounts
+from booking.web.auth import csrf_ok, csrf_token, sign_in, sign_out, staff_route
+from booking.web.errors import error_page
+from booking.web.messages import ACCOUNT_MESSAGES
+from booking.web.rendering import render, translate
+
+AUDIT_PAGE_SIZE = 50
+
+
+def _now(request: Request) -> datetime:
+    now: datetime = request.app.state.clock()
+    return now
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "-"
+
+
+def _safe_next(value: object) -> str:
+    """Only a path on this site: never an open redirect."""
+    if isinstance(value, str) and value.startswith("/") and not value.startswith("//"):
+        return value
+    return "/staff"
+
+
+def _page(request: Request, template: str, context: dict[str, Any], status: int = 200) -> Response:
+    return render(request, template, {"csrf": csrf_token(request), **context}, status)
+
+
+async def login(request: Request) -> Response:
+    if request.method == "GET":
+        next_path = _safe_next(request.query_params.get("next"))
+        return _page(request, "staff/login.html", {"next": next_path, "error": None})
+    form = await request.form()
+    next_path = _safe_next(form.get("next"))
+    if not await csrf_ok(request):
+        return error_page(request, "csrf", 403)
+    username, password = str(form.get("username", "")), str(form.get("password", ""))
+    try:
+        user = await accounts.authenticate(username, password, _client(request), _now(request))
+    except accounts.Throttled:
+        return error_page(request, "throttled", 429)
+    except accounts.BadCredentials:
+        message = translate(request, ACCOUNT_MESSAGES["bad_credentials"])
+        context = {"next": next_path, "error": message, "username": username}
+        return _page(request, "staff/login.html", context, 401)
+    sign_in(request, user)
+    return RedirectResponse(next_path, status_code=303)
+
+
+async def logout(request: Request) -> Response:
+    if not await csrf_ok(request):
+        return error_page(request, "csrf", 403)
+    sign_out(request)
+    return RedirectResponse("/login", status_code=303)
+
+
+async def home(request: Request) -> Response:
+    return _page(request, "staff/home.html", {"user": request.state.user})
+
+
+async def password(request: Request) -> Response:
+    error = None
+    if request.method == "POST":
+        form = await request.form()
+        try:
+            await accounts.change_password(
+                request.state.user,
+                str(form.get("current", "")),
+                str(form.get("new", "")),
+                str(form.get("repeat", "")),
+                _now(request),
+            )
+        except accounts.AccountInvalid as problem:
+            error = translate(request, ACCOUNT_MESSAGES[problem.code])
+        else:
+            user = await StaffUser.get(id=request.state.user.id)
+            sign_in(request, user)  # this session stays; all others end
+            return RedirectResponse("/staff?done=password", status_code=303)
+    return _page(request, "staff/password.html", {"error": error}, 422 if error else 200)
+
+
+async def users(request: Request) -> Response:
+    error = None
+    if request.method == "POST":
+        form = await request.form()
+        counsellor = str(form.get("counsellor", ""))
+        try:
+            await accounts.create_user(
+                str(form.get("username", "")),
+                str(form.get("password", "")),
+                str(form.get("role", "")),
+                request.state.user.username,
+                _now(request),
+                counsellor_id=int(counsellor) if counsellor.isdigit() else None,
+            )
+        except accounts.AccountInvalid as problem:
+            error = translate(request, ACCOUNT_MESSAGES[problem.code])
+        else:
+            return RedirectResponse("/staff/users?done=created", status_code=303)
+    listing = await StaffUser.all().order_by("username").prefetch_related("counsellor")
+    counsellors = await Counsellor.filter(active=True).order_by("display_name")
+    return _page(
+        request,
+        "staff/users.html",
+        {"users": listing, "roles": ROLES, "counsellors": counsellors, "error": error},
+        422 if error else 200,
+    )
+
+
+async def user_active(request: Request) -> Response:
+    user = await StaffUser.get_or_none(id=request.path_params["user_id"])
+    if user is None:
+        return error_page(request, "not_found", 404)
+    if request.method == "GET":
+        return _page(request, "staff/user_confirm.html", {"target": user})
+    if user.id == request.state.user.id:
+        return error_page(request, "forbidden", 403)  # an admin cannot lock themselves out
+    form = await request.form()
+    await accounts.set_active(
+        user.id, form.get("active") == "1", request.state.user.username, _now(request)
+    )
+    return RedirectResponse("/staff/users?done=changed", status_code=303)
+
+
+async def tokens(request: Request) -> Response:
+    listing = await ApiToken.all().order_by("-created_at").prefetch_related("user").limit(200)
+    return _page(request, "staff/tokens.html", {"tokens": listing, "now": _now(request)})
+
+
+async def token_revoke(request: Request) -> Response:
+    await accounts.revoke_token(
+        request.path_params["token_id"], request.state.user.username, _now(request)
+    )
+    return RedirectResponse("/staff/tokens?done=revoked", status_code=303)
+
+
+async def audit(request: Request) -> Response:
+    page_text = request.query_params.get("page", "1")
+    page = max(1, int(page_text)) if page_text.isdigit() else 1
+    query = AuditEntry.all().order_by("-at", "-id")
+    total = await query.count()
+    entries = await query.offset((page - 1) * AUDIT_PAGE_SIZE).limit(AUDIT_PAGE_SIZE)
+    return _page(
+        request,
+        "staff/audit.html",
+        {"entries": entries, "page": page, "more": page * AUDIT_PAGE_SIZE < total},
+    )
+
+
+async def api_token(request: Request) -> Response:
+    try:
+        data = json.loads(await request.body())
+    except (ValueError, UnicodeDecodeError):
+        data = None
+    if not isinstance(data, dict) or not all(
+        isinstance(data.get(k), str) for k in ("username", "password")
+    ):
+        return JSONResponse(
+            {"error": "invalid", "fields": {"username": "required", "password": "required"}},
+            status_code=422,
+        )
+    try:
+        user = await accounts.authenticate(
+            data["username"], data["password"], _client(request), _now(request)
+        )
+    except accounts.Throttled:
+        return JSONResponse({"error": "throttled"}, status_code=429)
+    except DomainError:
+        return JSONResponse({"error": "bad_credentials"}, status_code=401)
+    issued = await accounts.issue_token(user, _now(request))
+    return JSONResponse(
+        {"token": issued.token, "role": issued.role, "expires": issued.expires.isoformat()}
+    )
+
+
+async def api_me(request: Request) -> Response:
+    principal = request.state.principal
+    return JSONResponse({"username": principal.username, "role": principal.role})
+
+
+routes = [
+    Route("/login", login, methods=["GET", "POST"], name="login"),
+    Route("/logout", logout, methods=["POST"], name="logout"),
+    Route("/api/v1/auth/token", api_token, methods=["POST"], name="api_token"),
+    staff_route("/staff", home, "staff_home"),
+    staff_route("/staff/password", password, "change_password", methods=["GET", "POST"]),
+    staff_route("/staff/users", users, "manage_users", methods=["GET", "POST"]),
+    staff_route(
+        "/staff/users/{user_id:int}/active", user_active, "manage_users", methods=["GET", "POST"]
+    ),
+    staff_route("/staff/tokens", tokens, "manage_tokens"),
+    staff_route(
+        "/staff/tokens/{token_id:int}/revoke", token_revoke, "manage_tokens", methods=["POST"]
+    ),
+    staff_route("/staff/audit", audit, "read_audit"),
+    staff_route("/api/v1/auth/me", api_me, "staff_home"),
+]
