@@ -181,8 +181,66 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                     },
                 },
             },
+            "/api/v1/auth/token": {
+                "post": {
+                    "operationId": "createToken",
+                    "summary": "A bearer token for a device or integration",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["username", "password"],
+                                    "properties": {
+                                        "username": {"type": "string"},
+                                        "password": {"type": "string"},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["token", "role", "expires"],
+                                "properties": {
+                                    "token": {"type": "string"},
+                                    "role": {"type": "string"},
+                                    "expires": {"type": "string", "format": "date-time"},
+                                },
+                            },
+                            "The token; send it as Authorization: Bearer <token>.",
+                        ),
+                        "401": _error("bad_credentials"),
+                        "422": _json(_ref("Invalid"), "username and password are needed."),
+                        "429": _error("throttled: too many failures; wait 15 minutes"),
+                    },
+                }
+            },
+            "/api/v1/auth/me": {
+                "get": {
+                    "operationId": "whoAmI",
+                    "security": [{"bearer": []}],
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "username": {"type": "string"},
+                                    "role": {"type": "string"},
+                                },
+                            },
+                            "The token's account.",
+                        ),
+                        "401": _error("unauthorized"),
+                    },
+                }
+            },
         },
         "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": {
                 "Slot": slot,
                 "Availability": {
@@ -299,6 +357,6 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                     "required": ["error"],
                     "properties": {"error": {"type": "string"}, "message": {"type": "string"}},
                 },
-            }
+            },
         },
     }
