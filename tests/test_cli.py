@@ -12,7 +12,7 @@ from booking.settings import DEMO_LINK_SECRET
 from integrations.office_link import verify
 
 
-def run(*args: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+def run(*args: str, tmp_path: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {
         "PATH": "/usr/bin:/bin",
         "BOOKING_DEMO": "1",
@@ -21,6 +21,7 @@ def run(*args: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "booking", *args],
         env=env,
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=120,
@@ -51,50 +52,10 @@ def test_demo_loads_once(tmp_path: Path) -> None:
 
 def test_create_user(tmp_path: Path) -> None:
     assert run("migrate", tmp_path=tmp_path).returncode == 0
-    env_run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "booking",
-            "create-user",
-            "--username",
-            "Desk1",
-            "--role",
-            "reception",
-            "--password-stdin",
-        ],
-        env={
-            "PATH": "/usr/bin:/bin",
-            "BOOKING_DEMO": "1",
-            "BOOKING_DATABASE_URL": f"sqlite://{tmp_path / 'cli.sqlite3'}",
-        },
-        input="a-long-password\n",
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert env_run.returncode == 0, env_run.stderr
-    assert "desk1" not in env_run.stderr
-    short = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "booking",
-            "create-user",
-            "--username",
-            "desk2",
-            "--role",
-            "counsellor",
-            "--password-stdin",
-        ],
-        env={
-            "PATH": "/usr/bin:/bin",
-            "BOOKING_DEMO": "1",
-            "BOOKING_DATABASE_URL": f"sqlite://{tmp_path / 'cli.sqlite3'}",
-        },
-        input="a-long-password\n",
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert short.returncode == 2 and "counsellor required" in short.stderr
+    args = ("create-user", "--role", "reception", "--password-stdin")
+    created = run(*args, "--username", "Desk1", tmp_path=tmp_path, stdin="a-long-password\n")
+    assert created.returncode == 0, created.stderr
+    assert "desk1" not in created.stderr
+    counsellor = ("create-user", "--role", "counsellor", "--password-stdin", "--username", "desk2")
+    refused = run(*counsellor, tmp_path=tmp_path, stdin="a-long-password\n")
+    assert refused.returncode == 2 and "counsellor required" in refused.stderr
