@@ -18,6 +18,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "manage_users": frozenset({ADMIN}),
     "manage_tokens": frozenset({ADMIN}),
     "read_audit": frozenset({ADMIN}),
+    # Day schedules: counsellors their organisation's, reception the location's day, admins all.
+    "view_schedule": ALL_STAFF,
+    "record_outcome": frozenset({COUNSELLOR, ADMIN}),
+    "own_calendar_feed": frozenset({COUNSELLOR}),
+    # The welcome desk: today's bookings with contact details, check-in.
+    "reception_desk": frozenset({RECEPTION, ADMIN}),
+    "administer": frozenset({ADMIN}),
+    "read_statistics": frozenset({ADMIN}),
 }
 
 

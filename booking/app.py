@@ -23,7 +23,7 @@ from tortoise.contrib.starlette import RegisterTortoise
 from booking.db import sqlite_url_with_pragmas, tortoise_config
 from booking.i18n import load_translations
 from booking.settings import Settings
-from booking.web import api, pages, staff
+from booking.web import admin, api, pages, reception, schedule, staff, statistics
 from booking.web.errors import CatchAllMiddleware, exception_handlers
 from booking.web.middleware import RequestContextMiddleware
 from booking.web.rendering import TEMPLATES_DIR, Renderer
@@ -52,6 +52,10 @@ def create_app(settings: Settings, clock: Clock = system_clock) -> Starlette:
             *pages.routes,
             *api.routes,
             *staff.routes,
+            *schedule.routes,
+            *reception.routes,
+            *admin.routes,
+            *statistics.routes,
             Route("/healthz", health, name="health"),
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],

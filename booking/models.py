@@ -116,6 +116,8 @@ class Counsellor(Model):
     topics: list[str] = fields.JSONField(default=list)
     email = fields.CharField(max_length=254, default="")
     active = fields.BooleanField(default=True)
+    # The secret of the personal calendar feed, stored hashed; resetting it ends the old URL.
+    feed_token_hash = fields.CharField(max_length=64, null=True, unique=True)
 
     class Meta:
         table = "counsellor"
@@ -212,6 +214,11 @@ class Booking(Model):
     email = fields.CharField(max_length=254, default="")
     phone = fields.CharField(max_length=40, default="")
     consent_at = fields.DatetimeField(null=True)
+    # What the counsellor recorded afterwards. The note is free text and so personal data.
+    checked_in_at = fields.DatetimeField(null=True)
+    outcome_topics: list[str] = fields.JSONField(default=list)
+    referral = fields.CharField(max_length=32, default="")
+    outcome_note = fields.CharField(max_length=500, default="")
     anonymised_at = fields.DatetimeField(null=True)
     manage_token_hash = fields.CharField(max_length=64, unique=True)
     # Set while the booking is active, NULL once cancelled; unique, so the database itself
@@ -225,7 +232,7 @@ class Booking(Model):
 
     class Meta:
         table = "booking"
-        indexes = (("location_id", "start"),)
+        indexes = (("location_id", "start"), ("anonymised_at", "end"))
 
     @property
     def is_active(self) -> bool:

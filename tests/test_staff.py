@@ -7,12 +7,12 @@ from collections.abc import AsyncIterator
 
 import httpx2 as httpx
 import pytest
+from starlette.routing import Route
 
 from booking.access import PERMISSIONS
 from booking.app import create_app
 from booking.demo import load_demo_accounts
 from booking.models import ApiToken, AuditEntry, StaffUser
-from booking.web.staff import routes as staff_routes
 from tests.conftest import Service, make_settings
 
 PASSWORD = "demo-password-1"
@@ -184,13 +184,15 @@ async def test_api_tokens(staff: Service) -> None:
 
 
 def _staff_routes() -> list[tuple[str, str, str]]:
-    """Every staff route with its permission: (method, example path, permission)."""
+    """Every staff route of the application with its permission: (method, path, permission)."""
     out = []
-    for route in staff_routes:
+    app = create_app(make_settings("sqlite://:memory:"))
+    for route in app.routes:
         permission = getattr(route, "permission", None)
-        if permission is None:
+        if permission is None or not isinstance(route, Route):
             continue
-        path = route.path.replace("{user_id:int}", "1").replace("{token_id:int}", "1")
+        path = re.sub(r"\{[a-z_]+:int\}", "1", route.path)
+        path = re.sub(r"\{[a-z_]+(:str)?\}", "x", path)
         for method in sorted(route.methods or {"GET"}):
             if method != "HEAD":
                 out.append((method, path, permission))

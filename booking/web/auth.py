@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
 from urllib.parse import quote
 
 from starlette.requests import Request
@@ -21,6 +23,7 @@ from booking.access import allowed
 from booking.models import StaffUser
 from booking.services import accounts
 from booking.web.errors import error_page
+from booking.web.rendering import render
 
 Handler = Callable[[Request], Awaitable[Response]]
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -41,6 +44,19 @@ async def csrf_ok(request: Request) -> bool:
     if not isinstance(expected, str) or not isinstance(sent, str):
         return False
     return hmac.compare_digest(expected.encode(), sent.encode())
+
+
+def staff_page(
+    request: Request, template: str, context: Mapping[str, Any], status: int = 200
+) -> Response:
+    """A staff page: rendered with the session's CSRF token for its forms."""
+    return render(request, template, {"csrf": csrf_token(request), **context}, status)
+
+
+def request_time(request: Request) -> datetime:
+    """Now, from the application's clock (tests move it)."""
+    now: datetime = request.app.state.clock()
+    return now
 
 
 def sign_in(request: Request, user: StaffUser) -> None:

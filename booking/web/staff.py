@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -13,17 +11,19 @@ from starlette.routing import Route
 from booking.errors import DomainError
 from booking.models import ROLES, ApiToken, AuditEntry, Counsellor, StaffUser
 from booking.services import accounts
-from booking.web.auth import csrf_ok, csrf_token, sign_in, sign_out, staff_route
+from booking.web.auth import (
+    csrf_ok,
+    request_time,
+    sign_in,
+    sign_out,
+    staff_page,
+    staff_route,
+)
 from booking.web.errors import error_page
 from booking.web.messages import ACCOUNT_MESSAGES
-from booking.web.rendering import render, translate
+from booking.web.rendering import translate
 
 AUDIT_PAGE_SIZE = 50
-
-
-def _now(request: Request) -> datetime:
-    now: datetime = request.app.state.clock()
-    return now
 
 
 def _client(request: Request) -> str:
@@ -37,27 +37,25 @@ def _safe_next(value: object) -> str:
     return "/staff"
 
 
-def _page(request: Request, template: str, context: dict[str, Any], status: int = 200) -> Response:
-    return render(request, template, {"csrf": csrf_token(request), **context}, status)
-
-
 async def login(request: Request) -> Response:
     if request.method == "GET":
         next_path = _safe_next(request.query_params.get("next"))
-        return _page(request, "staff/login.html", {"next": next_path, "error": None})
+        return staff_page(request, "staff/login.html", {"next": next_path, "error": None})
     form = await request.form()
     next_path = _safe_next(form.get("next"))
     if not await csrf_ok(request):
         return error_page(request, "csrf", 403)
     username, password = str(form.get("username", "")), str(form.get("password", ""))
     try:
-        user = await accounts.authenticate(username, password, _client(request), _now(request))
+        user = await accounts.authenticate(
+            username, password, _client(request), request_time(request)
+        )
     except accounts.Throttled:
         return error_page(request, "throttled", 429)
     except accounts.BadCredentials:
         message = translate(request, ACCOUNT_MESSAGES["bad_credentials"])
         context = {"next": next_path, "error": message, "username": username}
-        return _page(request, "staff/login.html", context, 401)
+        return staff_page(request, "staff/login.html", context, 401)
     sign_in(request, user)
     return RedirectResponse(next_path, status_code=303)
 
@@ -70,7 +68,7 @@ async def logout(request: Request) -> Response:
 
 
 async def home(request: Request) -> Response:
-    return _page(request, "staff/home.html", {"user": request.state.user})
+    return staff_page(request, "staff/home.html", {"user": request.state.user})
 
 
 async def password(request: Request) -> Response:
@@ -83,7 +81,7 @@ async def password(request: Request) -> Response:
                 str(form.get("current", "")),
                 str(form.get("new", "")),
                 str(form.get("repeat", "")),
-                _now(request),
+                request_time(request),
             )
         except accounts.AccountInvalid as problem:
             error = translate(request, ACCOUNT_MESSAGES[problem.code])
@@ -91,7 +89,7 @@ async def password(request: Request) -> Response:
             user = await StaffUser.get(id=request.state.user.id)
             sign_in(request, user)  # this session stays; all others end
             return RedirectResponse("/staff?done=password", status_code=303)
-    return _page(request, "staff/password.html", {"error": error}, 422 if error else 200)
+    return staff_page(request, "staff/password.html", {"error": error}, 422 if error else 200)
 
 
 async def users(request: Request) -> Response:
@@ -105,7 +103,7 @@ async def users(request: Request) -> Response:
                 str(form.get("password", "")),
                 str(form.get("role", "")),
                 request.state.user.username,
-                _now(request),
+                request_time(request),
                 counsellor_id=int(counsellor) if counsellor.isdigit() else None,
             )
         except accounts.AccountInvalid as problem:
@@ -114,7 +112,7 @@ async def users(request: Request) -> Response:
             return RedirectResponse("/staff/users?done=created", status_code=303)
     listing = await StaffUser.all().order_by("username").prefetch_related("counsellor")
     counsellors = await Counsellor.filter(active=True).order_by("display_name")
-    return _page(
+    return staff_page(
         request,
         "staff/users.html",
         {"users": listing, "roles": ROLES, "counsellors": counsellors, "error": error},
@@ -127,24 +125,26 @@ async def user_active(request: Request) -> Response:
     if user is None:
         return error_page(request, "not_found", 404)
     if request.method == "GET":
-        return _page(request, "staff/user_confirm.html", {"target": user})
+        return staff_page(request, "staff/user_confirm.html", {"target": user})
     if user.id == request.state.user.id:
         return error_page(request, "forbidden", 403)  # an admin cannot lock themselves out
     form = await request.form()
     await accounts.set_active(
-        user.id, form.get("active") == "1", request.state.user.username, _now(request)
+        user.id, form.get("active") == "1", request.state.user.username, request_time(request)
     )
     return RedirectResponse("/staff/users?done=changed", status_code=303)
 
 
 async def tokens(request: Request) -> Response:
     listing = await ApiToken.all().order_by("-created_at").prefetch_related("user").limit(200)
-    return _page(request, "staff/tokens.html", {"tokens": listing, "now": _now(request)})
+    return staff_page(
+        request, "staff/tokens.html", {"tokens": listing, "now": request_time(request)}
+    )
 
 
 async def token_revoke(request: Request) -> Response:
     await accounts.revoke_token(
-        request.path_params["token_id"], request.state.user.username, _now(request)
+        request.path_params["token_id"], request.state.user.username, request_time(request)
     )
     return RedirectResponse("/staff/tokens?done=revoked", status_code=303)
 
@@ -155,7 +155,7 @@ async def audit(request: Request) -> Response:
     query = AuditEntry.all().order_by("-at", "-id")
     total = await query.count()
     entries = await query.offset((page - 1) * AUDIT_PAGE_SIZE).limit(AUDIT_PAGE_SIZE)
-    return _page(
+    return staff_page(
         request,
         "staff/audit.html",
         {"entries": entries, "page": page, "more": page * AUDIT_PAGE_SIZE < total},
@@ -176,13 +176,13 @@ async def api_token(request: Request) -> Response:
         )
     try:
         user = await accounts.authenticate(
-            data["username"], data["password"], _client(request), _now(request)
+            data["username"], data["password"], _client(request), request_time(request)
         )
     except accounts.Throttled:
         return JSONResponse({"error": "throttled"}, status_code=429)
     except DomainError:
         return JSONResponse({"error": "bad_credentials"}, status_code=401)
-    issued = await accounts.issue_token(user, _now(request))
+    issued = await accounts.issue_token(user, request_time(request))
     return JSONResponse(
         {"token": issued.token, "role": issued.role, "expires": issued.expires.isoformat()}
     )
