@@ -85,3 +85,22 @@ ROLE_LABELS: dict[str, str] = {
     "reception": N_("Reception"),
     "counsellor": N_("Counsellor"),
 }
+
+ONLINE = "online"
+WALK_IN = "walk_in"
+CHANNEL_LABELS: dict[str, str] = {
+    ONLINE: N_("Booked online"),
+    WALK_IN: N_("Walk-in"),
+}
+
+# Where a counsellor may refer someone after the session (recorded as the outcome).
+REFERRALS: dict[str, str] = {
+    "migration_advice": N_("Migration advice service (MBE/JMD)"),
+    "language_course": N_("Language or integration course"),
+    "job_centre": N_("Job centre or employment agency"),
+    "health": N_("Health service"),
+    "legal": N_("Legal advice"),
+    "debt": N_("Debt counselling"),
+    "youth_welfare": N_("Youth welfare office"),
+    "other": N_("Another service"),
+}
