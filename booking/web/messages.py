@@ -33,6 +33,9 @@ ERROR_TITLES: dict[str, str] = {
     "forbidden": N_("Not for your role"),
     "csrf": N_("The form has expired"),
     "throttled": N_("Too many attempts"),
+    "today_only": N_("Today only"),
+    "other_organisation": N_("Another organisation"),
+    "bad_date": N_("We could not read the date"),
 }
 
 ERROR_TEXTS: dict[str, str] = {
@@ -64,6 +67,9 @@ ERROR_TEXTS: dict[str, str] = {
     "forbidden": N_("Your account may not open this page. Ask an administrator if you need it."),
     "csrf": N_("Please go back, reload the page and send the form again."),
     "throttled": N_("Too many failed sign-ins. Please wait 15 minutes and try again."),
+    "today_only": N_("Reception sees the schedule of the current day only."),
+    "other_organisation": N_("Counsellors see the schedules of their own organisation only."),
+    "bad_date": N_("Please give the date as year-month-day, for example 2026-11-23."),
 }
 
 ACCOUNT_MESSAGES: dict[str, str] = {
@@ -75,6 +81,13 @@ ACCOUNT_MESSAGES: dict[str, str] = {
     "username_taken": N_("This user name is taken."),
     "role_invalid": N_("Please choose a role."),
     "counsellor_required": N_("A counsellor account needs a counsellor profile."),
+}
+
+OUTCOME_MESSAGES: dict[str, str] = {
+    "choose_status": N_("Please choose whether the person came."),
+    "choose_topic": N_("Please choose topics from the list."),
+    "choose_referral": N_("Please choose a service from the list."),
+    "too_long": N_("This is too long."),
 }
 
 NOTICES: dict[str, str] = {

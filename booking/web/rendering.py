@@ -4,7 +4,7 @@ concurrent requests, and the helpers that format dates and times for the reader.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -17,6 +17,8 @@ from starlette.responses import HTMLResponse
 
 from booking.i18n import text_direction
 from booking.vocabulary import (
+    CHANNEL_LABELS,
+    REFERRALS,
     ROLE_LABELS,
     STATUS_LABELS,
     TOPICS,
@@ -79,6 +81,9 @@ def _helpers(language: str) -> dict[str, Any]:
     def date_(moment: datetime, zone: Any) -> str:
         return format_date(moment.astimezone(zone), format="full", locale=language)
 
+    def day_(day: date) -> str:
+        return format_date(day, format="full", locale=language)
+
     def query(params: Mapping[str, Any], **extra: Any) -> str:
         merged = {**params, **extra}
         return urlencode({k: v for k, v in merged.items() if v not in (None, "")})
@@ -86,10 +91,13 @@ def _helpers(language: str) -> dict[str, Any]:
     return {
         "format_time": time_,
         "format_date": date_,
+        "format_day": day_,
         "query": query,
         "topics": TOPICS,
         "status_labels": STATUS_LABELS,
         "role_labels": ROLE_LABELS,
+        "referrals": REFERRALS,
+        "channel_labels": CHANNEL_LABELS,
         "language_name": lambda code: language_name(code, language),
         "native_language_name": native_language_name,
     }

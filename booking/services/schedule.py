@@ -1,0 +1,226 @@
+"""Staff schedules: a location's day as entries, attendance and outcomes, check-in at the desk.
+
+Every read of applicants' data (even first name and initial) and every change is audited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from tortoise.expressions import Q
+
+from booking.access import Principal, sees_organisation
+from booking.errors import NotChangeable, NotFound
+from booking.models import CANCELLED, Booking, Counsellor, Location, Organisation, Room
+from booking.plan import at
+from booking.schedule import (
+    BOOKING,
+    DeskState,
+    Outcome,
+    Scope,
+    desk_state,
+    display_name,
+    may_record,
+)
+from booking.services.accounts import audit
+from booking.services.days import load_day, local_date, zone_of
+from booking.slots import Interval
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of a schedule, as the pages and the API show it."""
+
+    id: int
+    start: datetime
+    end: datetime
+    counsellor_id: int
+    counsellor_name: str
+    organisation: str
+    organisation_name: str
+    room: str | None
+    kind: str
+    topic: str
+    language: str
+    reference: str
+    status: str
+    display_name: str
+    appointment_start: datetime
+    checked_in_at: datetime | None
+    outcome_topics: tuple[str, ...]
+    referral: str
+
+
+async def location_by_code(code: str) -> Location:
+    location = await Location.get_or_none(code=code, active=True)
+    if location is None:
+        raise NotFound()
+    return location
+
+
+async def default_location() -> Location | None:
+    return await Location.filter(active=True).order_by("id").first()
+
+
+async def organisation_by_code(code: str) -> Organisation:
+    organisation = await Organisation.get_or_none(code=code)
+    if organisation is None:
+        raise NotFound()
+    return organisation
+
+
+async def counsellor_organisation(counsellor_id: int) -> int:
+    counsellor = await Counsellor.get_or_none(id=counsellor_id)
+    if counsellor is None:
+        raise NotFound()
+    organisation_id: int = counsellor.organisation_id  # type: ignore[attr-defined]
+    return organisation_id
+
+
+def _day_bounds(location: Location, day: date) -> tuple[datetime, datetime]:
+    start = at(day, time(0), zone_of(location))
+    return start.astimezone(UTC), (start + timedelta(days=1)).astimezone(UTC)
+
+
+def _entry(booking: Booking) -> Entry:
+    return Entry(
+        id=booking.id,
+        start=booking.start,
+        end=booking.end,
+        counsellor_id=booking.counsellor.id,
+        counsellor_name=booking.counsellor.display_name,
+        organisation=booking.organisation.code,
+        organisation_name=booking.organisation.name,
+        room=booking.room.name if booking.room else None,
+        kind=BOOKING,
+        topic=booking.topic,
+        language=booking.language,
+        reference=booking.reference,
+        status=booking.status,
+        display_name=display_name(booking.name),
+        appointment_start=booking.appointment.start,
+        checked_in_at=booking.checked_in_at,
+        outcome_topics=tuple(booking.outcome_topics),
+        referral=booking.referral,
+    )
+
+
+async def entries(location: Location, scope: Scope, actor: str, now: datetime) -> list[Entry]:
+    """The scope's sessions of the day by time (cancelled ones too: they are what happened)."""
+    first, last = _day_bounds(location, scope.day)
+    query = Booking.filter(location_id=location.id, start__gte=first, start__lt=last)
+    if scope.organisation_id is not None:
+        query = query.filter(organisation_id=scope.organisation_id)
+    if scope.counsellor_id is not None:
+        query = query.filter(counsellor_id=scope.counsellor_id)
+    found = await query.order_by("start", "counsellor_id").prefetch_related(
+        "counsellor", "organisation", "room", "appointment"
+    )
+    listed = [_entry(b) for b in found]
+    if listed:
+        await audit(
+            actor,
+            "read",
+            "schedule",
+            f"{location.code}/{scope.day.isoformat()}",
+            f"{len(listed)} entries",
+            now,
+        )
+    return listed
+
+
+async def booking_for_staff(booking_id: int, principal: Principal) -> Booking:
+    booking = await Booking.get_or_none(id=booking_id).prefetch_related(
+        "counsellor", "organisation", "room", "appointment", "location"
+    )
+    if booking is None or not sees_organisation(
+        principal,
+        booking.organisation_id,  # type: ignore[attr-defined]
+    ):
+        raise NotFound()  # another organisation's booking does not exist for this reader
+    return booking
+
+
+async def record_outcome(
+    booking_id: int, principal: Principal, outcome: Outcome, now: datetime
+) -> Booking:
+    booking = await booking_for_staff(booking_id, principal)
+    if not may_record(booking.status, booking.start, now):
+        raise NotChangeable()
+    booking.status = outcome.status
+    booking.outcome_topics = list(outcome.topics)
+    booking.referral = outcome.referral
+    if booking.anonymised_at is None:  # a note after anonymisation would be personal data again
+        booking.outcome_note = outcome.note
+    await booking.save(
+        update_fields=["status", "outcome_topics", "referral", "outcome_note", "updated_at"]
+    )
+    await audit(principal.username, "outcome", "booking", booking.reference, outcome.status, now)
+    return booking
+
+
+async def check_in(booking_id: int, actor: str, now: datetime) -> bool:
+    """Mark today's visitor as arrived; False if they had already been checked in."""
+    booking = await Booking.get_or_none(id=booking_id).prefetch_related("location")
+    if booking is None:
+        raise NotFound()
+    if booking.status == CANCELLED or local_date(booking.start, booking.location) != local_date(
+        now, booking.location
+    ):
+        raise NotChangeable()
+    # One statement: two clicks at two desks check in once.
+    changed = await Booking.filter(id=booking_id, checked_in_at=None).update(checked_in_at=now)
+    if changed:
+        await audit(actor, "check_in", "booking", booking.reference, "", now)
+    return bool(changed)
+
+
+@dataclass(frozen=True)
+class OnDuty:
+    counsellor_id: int
+    name: str
+    organisation: str
+    languages: tuple[str, ...]
+    room: str | None
+    state: DeskState
+
+
+async def on_duty(location: Location, now: datetime) -> list[OnDuty]:
+    """The counsellors working at the location today, and whether each is free now."""
+    day = await load_day(location, local_date(now, location))
+    if day.location.closed:
+        return []
+    first, last = _day_bounds(location, local_date(now, location))
+    sessions: dict[int, list[Interval]] = {}
+    for row in await Booking.filter(
+        Q(location_id=location.id, start__gte=first, start__lt=last), ~Q(status=CANCELLED)
+    ).values("counsellor_id", "start", "end"):
+        sessions.setdefault(row["counsellor_id"], []).append(Interval(row["start"], row["end"]))
+    names = {
+        c.id: c
+        for c in await Counsellor.filter(id__in=[c.id for c in day.counsellors]).prefetch_related(
+            "organisation"
+        )
+    }
+    rooms = {r.id: r.name for r in await Room.filter(location_id=location.id)}
+    listed = []
+    for counsellor in day.counsellors:
+        shifts = day.shifts[counsellor.id]
+        state = desk_state(
+            [s.interval for s in shifts], sorted(sessions.get(counsellor.id, [])), now
+        )
+        current_room = next((s.room_id for s in shifts if s.interval.start <= now), None)
+        room_id = current_room if current_room is not None else shifts[0].room_id
+        profile = names[counsellor.id]
+        listed.append(
+            OnDuty(
+                counsellor.id,
+                profile.display_name,
+                profile.organisation.name,
+                tuple(profile.languages),
+                rooms.get(room_id) if room_id is not None else None,
+                state,
+            )
+        )
+    return sorted(listed, key=lambda d: (d.state.state != "free", d.name))
