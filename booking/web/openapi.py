@@ -219,6 +219,53 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                     },
                 }
             },
+            "/api/v1/schedule": {
+                "get": {
+                    "operationId": "getSchedule",
+                    "summary": "A location's sessions on one day, under the staff access rules",
+                    "description": (
+                        "Counsellors see their own organisation (403 other_organisation for "
+                        "another one's counsellor or code), reception sees the whole location "
+                        "for the current day (403 today_only otherwise), admins see everything."
+                    ),
+                    "security": [{"bearer": []}],
+                    "parameters": [
+                        {
+                            "name": "location",
+                            "in": "query",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        },
+                        {
+                            "name": "date",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string", "format": "date"},
+                            "description": "YYYY-MM-DD; today at the location if left out.",
+                        },
+                        {
+                            "name": "counsellor",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "integer"},
+                        },
+                        {
+                            "name": "organisation",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string"},
+                            "description": "An organisation code.",
+                        },
+                    ],
+                    "responses": {
+                        "200": _json(_ref("Schedule"), "The day's entries by time."),
+                        "401": _error("unauthorized"),
+                        "403": _error("forbidden, other_organisation or today_only"),
+                        "404": _error("not_found: no such location, organisation or counsellor"),
+                        "422": _json(_ref("Invalid"), "A parameter could not be read."),
+                    },
+                }
+            },
             "/api/v1/auth/me": {
                 "get": {
                     "operationId": "whoAmI",
@@ -243,6 +290,53 @@ def openapi_document(base_url: str) -> dict[str, Any]:
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": {
                 "Slot": slot,
+                "Schedule": {
+                    "type": "object",
+                    "required": ["date", "entries"],
+                    "properties": {
+                        "date": {"type": "string", "format": "date"},
+                        "entries": {"type": "array", "items": _ref("ScheduleEntry")},
+                    },
+                },
+                "ScheduleEntry": {
+                    "type": "object",
+                    "required": [
+                        "start",
+                        "end",
+                        "counsellor",
+                        "organisation",
+                        "kind",
+                        "topic",
+                        "language",
+                        "reference",
+                        "status",
+                        "display_name",
+                    ],
+                    "properties": {
+                        "start": {"type": "string", "format": "date-time"},
+                        "end": {"type": "string", "format": "date-time"},
+                        "counsellor": {
+                            "type": "object",
+                            "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+                        },
+                        "organisation": {"type": "string", "description": "Organisation code."},
+                        "kind": {"type": "string", "enum": ["booking", "walk_in"]},
+                        "topic": {"type": "string", "enum": list(TOPICS)},
+                        "language": {"type": "string"},
+                        "reference": {"type": "string"},
+                        "status": {
+                            "type": "string",
+                            "enum": ["booked", "cancelled", "attended", "no_show"],
+                        },
+                        "display_name": {
+                            "type": "string",
+                            "description": "First name and initial; empty once anonymised.",
+                        },
+                        "room": {"type": ["string", "null"]},
+                        "appointment_start": {"type": "string", "format": "date-time"},
+                        "checked_in": {"type": "boolean"},
+                    },
+                },
                 "Availability": {
                     "type": "object",
                     "required": ["slots"],
