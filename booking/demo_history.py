@@ -73,9 +73,9 @@ async def load_demo_history(now: datetime, *, weeks_back: int = 8, days_ahead: i
     days = _working_days(today - timedelta(weeks=weeks_back), today + timedelta(days=days_ahead))
     async with in_transaction():
         for day in days:
-            for counsellor in chance.sample(counsellors, k=min(7, len(counsellors))):
-                if counsellor.id not in rooms:
-                    continue  # not planned at this location
+            for counsellor in counsellors:
+                if counsellor.id not in rooms or chance.random() < 0.3:
+                    continue  # not planned at this location, or no bookings that day
                 for start_time in chance.sample(GRID, k=chance.randint(1, 3)):
                     start = datetime.combine(day, start_time, tzinfo=zone)
                     bookings.append(await _session(location, counsellor, rooms, start, now, chance))

@@ -239,10 +239,11 @@ async def calendar_feed(request: Request) -> Response:
         counsellor, listed = await feeds.feed_bookings(request.path_params["token"], now)
     except NotFound:
         return Response("Not found\n", status_code=404, media_type="text/plain")
-    renderer = request.app.state.renderer
+    # Staff calendars are German; the feed URL carries no language preference.
+    catalog = request.app.state.renderer.translations["de"]
 
     def german(message: str) -> str:
-        return str(renderer.gettext("de", message))
+        return str(catalog.gettext(message))
 
     events = [
         FeedEvent(
