@@ -12,13 +12,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from booking.app import create_app
 from booking.demo import load_demo, load_demo_accounts
-from booking.models import StaffUser
+from booking.demo_history import load_demo_history
+from booking.models import Booking, Counsellor, Location, Organisation, Room, StaffUser, WorkShift
 from booking.services import accounts
 from tests.conftest import DATABASES, NOW, Clock, Service, at, clear_database, make_settings
 
@@ -63,7 +64,7 @@ def client(request: pytest.FixtureRequest, migrated: dict[str, str]) -> Iterator
         yield test_client
 
 
-# The admin token of the database under test, so that fuzzed requests also reach past the sign-in check.
+# The admin token of the database under test: fuzzed requests also get past the sign-in.
 ADMIN_TOKEN: dict[str, str] = {}
 
 
@@ -231,3 +232,80 @@ def test_the_document_names_the_contracted_operations() -> None:
         ("DELETE", "/api/v1/bookings/{token}"),
         ("POST", "/api/v1/bookings/{token}/reschedule"),
     }
+
+
+STAFF_FIELDS = [
+    "date", "view", "location", "organisation", "counsellor", "status", "topics", "referral",
+    "note", "return_to", "name", "code", "address", "timezone", "session_minutes",
+    "buffer_minutes", "window_minutes", "notice_minutes", "holiday_subdivision", "weekday",
+    "starts", "ends", "hours", "day", "reason", "kind", "room", "languages", "email",
+    "display_name", "target_weight", "active", "decision", "move", "from", "to", "page",
+    "username", "role", "password", "lang",
+]  # fmt: skip
+
+
+def _staff_routes() -> list[tuple[str, str]]:
+    app = create_app(make_settings("sqlite://:memory:"))
+    found = []
+    for route in app.routes:
+        if getattr(route, "permission", None) is None or route.path in ("/logout",):
+            continue
+        for method in sorted(getattr(route, "methods", None) or {"GET"}):
+            if method != "HEAD":
+                found.append((method, route.path))
+    return found
+
+
+STAFF_ROUTES = _staff_routes()
+KNOWN_IDS: list[int] = []  # ids of real records, so fuzzed paths reach the handlers' work
+
+
+@pytest.fixture(scope="module")
+def admin_client(client: TestClient) -> TestClient:
+    """The fuzz client, signed in as an admin (so staff pages run their handlers)."""
+    import re
+
+    page = client.get("/login")
+    token = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert token
+    signed_in = client.post(
+        "/login",
+        data={"username": "admin", "password": "fuzz-password-1", "csrf": token.group(1)},
+        follow_redirects=False,
+    )
+    assert signed_in.status_code == 303
+
+    async def known_ids() -> None:
+        await load_demo_history(NOW)
+        for model in (Location, Organisation, Counsellor, Room, WorkShift, Booking):
+            KNOWN_IDS.extend(await model.all().limit(20).values_list("id", flat=True))
+
+    assert client.portal is not None
+    client.portal.call(known_ids)
+    return client
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_every_staff_route_with_any_input(admin_client: TestClient, data: st.DataObject) -> None:
+    import re
+
+    method, template = data.draw(st.sampled_from(STAFF_ROUTES))
+    ids = st.integers(0, 60) | st.sampled_from(KNOWN_IDS or [1])
+    path = re.sub(r"\{[a-z_]+:int\}", lambda _m: str(data.draw(ids)), template)
+    path = re.sub(r"\{[a-z_]+\}", lambda _m: data.draw(PATH_SEGMENT), path)
+    values = st.one_of(TEXT, st.integers(-5, 3000).map(str), st.sampled_from(["", "1", "hsc"]))
+    fields = data.draw(st.dictionaries(st.sampled_from(STAFF_FIELDS), values, max_size=8))
+    if method == "GET":
+        response = admin_client.get(path, params=fields, follow_redirects=False)
+    else:
+        csrf = admin_client.get("/staff").text
+        token = re.search(r'name="csrf" value="([^"]+)"', csrf)
+        assert token, "still signed in"
+        response = admin_client.post(
+            path, data={**fields, "csrf": token.group(1)}, follow_redirects=False
+        )
+    event(f"{method} {template} {response.status_code}")
+    _assert_fine(response)

@@ -142,6 +142,10 @@ async def booking_for_staff(booking_id: int, principal: Principal) -> Booking:
     return booking
 
 
+async def audit_read(actor: str, booking: Booking, now: datetime) -> None:
+    await audit(actor, "read", "booking", booking.reference, "outcome note", now)
+
+
 async def record_outcome(
     booking_id: int, principal: Principal, outcome: Outcome, now: datetime
 ) -> Booking:

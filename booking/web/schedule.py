@@ -195,6 +195,8 @@ async def outcome_form(request: Request) -> Response:
         "note": booking.outcome_note,
     }
     return_to = _back(request, request.query_params.get("return_to"))
+    if request.method == "GET" and booking.outcome_note:
+        await service.audit_read(principal.username, booking, now)  # the note is personal
     if request.method == "POST":
         form = await request.form()
         return_to = _back(request, form.get("return_to"))
