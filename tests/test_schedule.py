@@ -200,6 +200,12 @@ async def test_attendance_and_outcome(staff: Service) -> None:
         ["forms", "work"], "job_centre", "Antrag mitgegeben",
     )  # fmt: skip
     assert await AuditEntry.filter(action="outcome", record_id=booking.reference).count() == 2
+    assert not await AuditEntry.exists(action="read", record_type="booking")
+    reread = await staff.client.get(f"/staff/bookings/{booking.id}/outcome")
+    assert "Antrag mitgegeben" in reread.text
+    assert await AuditEntry.exists(
+        action="read", record_type="booking", record_id=booking.reference
+    )
 
     other = await other_organisation_account(booking)
     staff.client.cookies.clear()
