@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
@@ -72,7 +73,7 @@ async def test_counsellor_sees_their_day_and_the_api_agrees(staff: Service) -> N
     assert first.reference in page.text
     assert "9:40" in page.text  # when the person must be upstairs
 
-    organisation = await staff.client.get(f"/staff/schedule?view=organisation&lang=en")
+    organisation = await staff.client.get("/staff/schedule?view=organisation&lang=en")
     api = await staff.client.get(
         "/api/v1/schedule?location=hsc&date=2026-11-23", headers=await bearer(staff, username)
     )
@@ -274,3 +275,12 @@ async def test_demo_history_fills_the_days(staff: Service) -> None:
     await sign_in(staff.client, "reception")
     desk = await staff.client.get("/staff/reception?lang=en")
     assert desk.text.count("Check in") >= 5
+
+
+async def test_two_desks_checking_in_at_once_check_in_once(staff: Service) -> None:
+    from booking.services.schedule import check_in
+
+    booking = await book(staff, at(9))
+    results = await asyncio.gather(*(check_in(booking.id, f"desk{n}", at(8, 55)) for n in range(8)))
+    assert sorted(results) == [False] * 7 + [True]
+    assert await AuditEntry.filter(action="check_in").count() == 1
