@@ -5,6 +5,7 @@ Resources (the database) are opened in the lifespan, never at import.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -22,6 +23,7 @@ from tortoise.contrib.starlette import RegisterTortoise
 
 from booking.db import sqlite_url_with_pragmas, tortoise_config
 from booking.i18n import load_translations
+from booking.services import privacy
 from booking.settings import Settings
 from booking.web import admin, api, pages, reception, schedule, staff, statistics
 from booking.web.errors import CatchAllMiddleware, exception_handlers
@@ -45,7 +47,21 @@ def create_app(settings: Settings, clock: Clock = system_clock) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         config = tortoise_config(sqlite_url_with_pragmas(settings.database_url))
         async with RegisterTortoise(app, config=config):
-            yield
+
+            def now() -> datetime:
+                moment: datetime = app.state.clock()  # read each time: tests move the clock
+                return moment
+
+            # Personal data past its retention: blanked at start-up, then every hour.
+            await privacy.anonymise_logged(now, settings.retention_days)
+            purge = asyncio.create_task(
+                privacy.anonymise_periodically(now, settings.retention_days)
+            )
+            try:
+                yield
+            finally:
+                purge.cancel()
+                await asyncio.gather(purge, return_exceptions=True)
 
     app = Starlette(
         routes=[

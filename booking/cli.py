@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from tortoise import Tortoise
 
 from booking.db import migrate, sqlite_url_with_pragmas, tortoise_config
-from booking.settings import Settings, SettingsError
+from booking.settings import MAX_RETENTION_DAYS, Settings, SettingsError
 
 
 async def _with_database(settings: Settings) -> None:
@@ -35,11 +35,15 @@ def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
 
 def cmd_demo(settings: Settings, _args: argparse.Namespace) -> int:
     from booking.demo import load_demo
+    from booking.demo_history import load_demo_history
 
     async def run() -> bool:
         await _with_database(settings)
         try:
-            return await load_demo(settings.timezone, settings.demo_password.value)
+            loaded = await load_demo(settings.timezone, settings.demo_password.value)
+            if loaded:
+                await load_demo_history(datetime.now(UTC))
+            return loaded
         finally:
             await Tortoise.close_connections()
 
@@ -149,6 +153,26 @@ def cmd_create_user(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_purge(settings: Settings, args: argparse.Namespace) -> int:
+    from booking.services.privacy import anonymise_due
+
+    days = settings.retention_days if args.days is None else args.days
+    if not 1 <= days <= MAX_RETENTION_DAYS:
+        print(f"--days must lie between 1 and {MAX_RETENTION_DAYS}, not {days}.", file=sys.stderr)
+        return 2
+
+    async def run() -> int:
+        await _with_database(settings)
+        try:
+            return await anonymise_due(datetime.now(UTC), days)
+        finally:
+            await Tortoise.close_connections()
+
+    count = asyncio.run(run())
+    print(f"Anonymised {count} booking{'' if count == 1 else 's'}.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m booking", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -163,6 +187,12 @@ def build_parser() -> argparse.ArgumentParser:
     user.add_argument("--role", required=True, choices=["admin", "reception", "counsellor"])
     user.add_argument("--counsellor", type=int, help="counsellor profile id (counsellor role)")
     user.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    purge = commands.add_parser(
+        "purge", help="anonymise personal data of sessions older than the retention period"
+    )
+    purge.add_argument(
+        "--days", type=int, help="days after the session (default BOOKING_RETENTION_DAYS, 30)"
+    )
     serve = commands.add_parser("serve", help="serve HTTP (BOOKING_HOST, BOOKING_PORT)")
     serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     return parser
@@ -174,6 +204,7 @@ COMMANDS = {
     "demo-link": cmd_demo_link,
     "serve": cmd_serve,
     "create-user": cmd_create_user,
+    "purge": cmd_purge,
 }
 
 

@@ -16,6 +16,7 @@ DEFAULT_DATABASE_URL = "sqlite://data/booking.sqlite3"
 DEMO_SECRET_KEY = "demo-secret-key-do-not-use-in-production"
 DEMO_LINK_SECRET = "demo-link-secret-do-not-use-in-production"
 MIN_SECRET_LENGTH = 16
+MAX_RETENTION_DAYS = 3650
 
 
 class SettingsError(Exception):
@@ -61,6 +62,7 @@ class Settings:
     demo_password: Secret = field(default_factory=lambda: Secret("demo"))
     max_body_bytes: int = 64 * 1024
     log_level: str = "info"
+    retention_days: int = 30  # personal data is anonymised this many days after the session
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -78,6 +80,18 @@ class Settings:
             raise SettingsError(f"BOOKING_PORT must be a number, not {port_text!r}.") from None
         if not 0 < port < 65536:
             raise SettingsError(f"BOOKING_PORT must lie between 1 and 65535, not {port}.")
+        retention_text = get("BOOKING_RETENTION_DAYS", "30")
+        try:
+            retention_days = int(retention_text)
+        except ValueError:
+            raise SettingsError(
+                f"BOOKING_RETENTION_DAYS must be a whole number of days, not {retention_text!r}."
+            ) from None
+        if not 1 <= retention_days <= MAX_RETENTION_DAYS:
+            raise SettingsError(
+                f"BOOKING_RETENTION_DAYS must lie between 1 and {MAX_RETENTION_DAYS}, "
+                f"not {retention_days}."
+            )
         host = get("BOOKING_HOST", "127.0.0.1")
         default_secret_key = DEMO_SECRET_KEY if demo else ""
         default_link_secret = DEMO_LINK_SECRET if demo else ""
@@ -92,6 +106,7 @@ class Settings:
             demo=demo,
             demo_password=Secret(get("BOOKING_DEMO_PASSWORD", "demo")),
             log_level=get("BOOKING_LOG_LEVEL", "info").lower(),
+            retention_days=retention_days,
         )
         settings.validate()
         return settings

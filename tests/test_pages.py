@@ -239,3 +239,9 @@ async def test_an_unexpected_failure_is_a_friendly_500_without_a_trace(
     logged = "\n".join(r.getMessage() + str(r.exc_info or "") for r in caplog.records)
     assert "RuntimeError" in logged and "test_pages.py" in logged
     assert "amina@example.org" not in logged
+
+
+async def test_privacy_notice_says_how_long_data_is_kept(service: Service) -> None:
+    page = await service.client.get("/privacy?lang=en")
+    assert page.status_code == 200
+    assert f"phone number {service.settings.retention_days} days after your session" in page.text

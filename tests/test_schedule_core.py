@@ -36,7 +36,12 @@ def hours(start: float, end: float) -> Interval:
 
 @pytest.mark.parametrize(
     ("full", "shown"),
-    [("Amina Test", "Amina T."), ("Amina", "Amina"), ("  ", ""), ("Ana María de la Cruz", "Ana C.")],
+    [
+        ("Amina Test", "Amina T."),
+        ("Amina", "Amina"),
+        ("  ", ""),
+        ("Ana María de la Cruz", "Ana C."),
+    ],
 )
 def test_display_name(full: str, shown: str) -> None:
     assert display_name(full) == shown

@@ -37,11 +37,20 @@ def test_production_needs_real_secrets() -> None:
         ("BOOKING_PORT", "70000", "between"),
         ("BOOKING_TIMEZONE", "Mars/Olympus", "time zone"),
         ("BOOKING_DATABASE_URL", "mysql://x", "sqlite:// or postgres://"),
+        ("BOOKING_RETENTION_DAYS", "thirty", "BOOKING_RETENTION_DAYS must be a whole number"),
+        ("BOOKING_RETENTION_DAYS", "0", "BOOKING_RETENTION_DAYS must lie between 1 and 3650"),
+        ("BOOKING_RETENTION_DAYS", "3651", "BOOKING_RETENTION_DAYS must lie between 1 and 3650"),
     ],
 )
 def test_bad_values_are_explained(name: str, value: str, message: str) -> None:
     with pytest.raises(SettingsError, match=message):
         Settings.from_env({**GOOD, name: value})
+
+
+def test_retention_days() -> None:
+    assert Settings.from_env(GOOD).retention_days == 30
+    assert Settings.from_env({**GOOD, "BOOKING_RETENTION_DAYS": " 90 "}).retention_days == 90
+    assert Settings.from_env({**GOOD, "BOOKING_RETENTION_DAYS": "3650"}).retention_days == 3650
 
 
 def test_secrets_do_not_show_in_reprs() -> None:

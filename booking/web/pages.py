@@ -48,7 +48,7 @@ async def home(request: Request) -> Response:
 
 
 async def privacy(request: Request) -> Response:
-    return render(request, "privacy.html", {})
+    return render(request, "privacy.html", {"days": request.app.state.settings.retention_days})
 
 
 async def addon_start(request: Request) -> Response:

@@ -1,7 +1,366 @@
-"""Staff pages: statistics (being built)."""
+"""Staff pages: statistics for the coordinators, as a page with charts and as a CSV file.
+
+Both take the same filters (``location``: a code or empty for all; ``from`` and ``to``: months
+as YYYY-MM, by default the last six months up to the current one). A bad filter answers 422
+with the form and a message. The CSV is made for German Excel: ``;`` between fields, UTF-8 with
+a byte order mark, CRLF line ends, decimal commas.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
+from babel.numbers import format_decimal, format_percent
+from markupsafe import Markup
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-routes: list[BaseRoute] = []
+from booking.charts import Bar, bar_chart
+from booking.models import ATTENDED, NO_SHOW
+from booking.services import statistics as service
+from booking.statistics import (
+    MAX_MONTHS,
+    Outcomes,
+    Report,
+    Table,
+    add_months,
+    first_day,
+    month_of,
+    months_between,
+    parse_month,
+)
+from booking.vocabulary import CHANNEL_LABELS, N_, STATUS_LABELS, TOPICS, language_name
+from booking.web.auth import request_time, staff_page, staff_route
+from booking.web.rendering import translate
+
+TEMPLATE = "staff/statistics.html"
+DEFAULT_MONTHS = 6
+_CODE = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
+
+FILTER_MESSAGES: dict[str, str] = {
+    "month_format": N_("Please enter the month as YYYY-MM, for example 2026-01."),
+    "month_order": N_("The first month must not come after the last month."),
+    "too_many_months": N_("Please choose a period of at most %(count)d months."),
+    "unknown_location": N_("Please choose a location from the list."),
+}
+
+TABLE_TITLES: dict[str, str] = {
+    "organisation": N_("Sessions by organisation"),
+    "topic": N_("Sessions by topic"),
+    "language": N_("Sessions by language"),
+    "channel": N_("Sessions by channel"),
+}
+KEY_HEADINGS: dict[str, str] = {
+    "organisation": N_("Organisation"),
+    "topic": N_("Topic"),
+    "language": N_("Language"),
+    "channel": N_("Channel"),
+}
+SESSIONS = N_("Sessions")
+NOT_RECORDED = N_("Over, outcome not recorded")
+UPCOMING = N_("Still to come")
+CANCELLED_APART = N_("Cancelled (not counted as sessions)")
+ATTENDED_RATE = N_("Attended rate")
+NO_SHOW_RATE = N_("No-show rate")
+TOTAL = N_("Total")
+ALL_LOCATIONS = N_("All locations")
+EMPTY = N_("No sessions in this period.")
+PERIOD = N_("Period")
+
+
+@dataclass(frozen=True)
+class Filters:
+    location: str | None
+    first: str
+    last: str
+
+    @property
+    def months(self) -> tuple[str, ...]:
+        return months_between(self.first, self.last)
+
+    def query(self) -> str:
+        return urlencode({"location": self.location or "", "from": self.first, "to": self.last})
+
+
+def parse_filters(params: Mapping[str, str], current: str) -> Filters | dict[str, str]:
+    """The filters, or error codes per field. ``current`` is this month, the default end."""
+    errors: dict[str, str] = {}
+    location = params.get("location", "").strip()
+    if location not in ("", "all") and not _CODE.match(location):
+        errors["location"] = "unknown_location"
+    to_text, from_text = params.get("to", "").strip(), params.get("from", "").strip()
+    last = parse_month(to_text) if to_text else current
+    if last is None:
+        errors["to"] = "month_format"
+    first = parse_month(from_text) if from_text else add_months(last or current, 1 - DEFAULT_MONTHS)
+    if first is None:
+        errors["from"] = "month_format"
+    elif last is not None and first > last:
+        errors["from"] = "month_order"
+    elif last is not None and len(months_between(first, last)) > MAX_MONTHS:
+        errors["from"] = "too_many_months"
+    if errors or first is None or last is None:
+        return errors
+    return Filters(None if location in ("", "all") else location, first, last)
+
+
+def _message(request: Request, code: str) -> str:
+    text = translate(request, FILTER_MESSAGES[code])
+    return text % {"count": MAX_MONTHS} if code == "too_many_months" else text
+
+
+async def _invalid(request: Request, errors: dict[str, str]) -> Response:
+    params = request.query_params
+    context = {
+        "form": {name: params.get(name, "") for name in ("location", "from", "to")},
+        "errors": {name: _message(request, code) for name, code in errors.items()},
+        "locations": await service.locations(),
+        "view": None,
+    }
+    return staff_page(request, TEMPLATE, context, 422)
+
+
+async def _load(request: Request) -> tuple[Filters, service.Statistics] | Response:
+    zone = ZoneInfo(request.app.state.settings.timezone)
+    now = request_time(request)
+    parsed = parse_filters(request.query_params, month_of(now.astimezone(zone).date()))
+    if not isinstance(parsed, Filters):
+        return await _invalid(request, parsed)
+    try:
+        data = await service.gather(parsed.location, parsed.months, now)
+    except service.UnknownLocation:
+        return await _invalid(request, {"location": "unknown_location"})
+    return parsed, data
+
+
+# -- labels and numbers in the reader's language --------------------------------------------
+
+
+@dataclass(frozen=True)
+class Words:
+    """Translation and number formats of one request."""
+
+    request: Request
+
+    @property
+    def language(self) -> str:
+        language: str = self.request.state.language
+        return language
+
+    def __call__(self, message: str) -> str:
+        return translate(self.request, message)
+
+    def count(self, value: int) -> str:
+        return format_decimal(value, locale=self.language)
+
+    def rate(self, value: float | None) -> str:
+        return "–" if value is None else format_percent(value, "#,##0.0\xa0%", locale=self.language)
+
+    def month(self, month: str) -> str:
+        return format_date(first_day(month), "MMM y", locale=self.language)
+
+    def key(self, dimension: str, key: str, organisations: dict[str, str]) -> str:
+        if dimension == "organisation":
+            return organisations.get(key, key)
+        if dimension == "topic":
+            return self(TOPICS[key]) if key in TOPICS else key
+        if dimension == "language":
+            return language_name(key, self.language)
+        return self(CHANNEL_LABELS[key]) if key in CHANNEL_LABELS else key
+
+
+def _outcome_rows(words: Words) -> list[tuple[str, Callable[[Outcomes], str]]]:
+    return [
+        (words(SESSIONS), lambda o: words.count(o.sessions)),
+        (words(STATUS_LABELS[ATTENDED]), lambda o: words.count(o.attended)),
+        (words(STATUS_LABELS[NO_SHOW]), lambda o: words.count(o.no_show)),
+        (words(NOT_RECORDED), lambda o: words.count(o.not_recorded)),
+        (words(UPCOMING), lambda o: words.count(o.upcoming)),
+        (words(CANCELLED_APART), lambda o: words.count(o.cancelled)),
+        (words(ATTENDED_RATE), lambda o: words.rate(o.attended_rate)),
+        (words(NO_SHOW_RATE), lambda o: words.rate(o.no_show_rate)),
+    ]
+
+
+def _period(words: Words, report: Report) -> str:
+    return f"{words.month(report.months[0])} – {words.month(report.months[-1])}"
+
+
+def _chart(words: Words, chart_id: str, title: str, period: str, bars: list[Bar]) -> Markup:
+    description = f"{words(PERIOD)}: {period}."
+    return Markup(bar_chart(chart_id, title, description, bars, words(EMPTY)))
+
+
+def _dimension_view(
+    words: Words, table: Table, organisations: dict[str, str], period: str
+) -> dict[str, Any]:
+    labels = [words.key(table.dimension, key, organisations) for key in table.keys]
+    title = words(TABLE_TITLES[table.dimension])
+    bars = [
+        Bar(label, total, words.count(total))
+        for label, total in zip(labels, table.key_totals, strict=True)
+    ]
+    return {
+        "id": f"table-{table.dimension}",
+        "title": title,
+        "key_heading": words(KEY_HEADINGS[table.dimension]),
+        "rows": [
+            (label, [words.count(n) for n in cells], words.count(total))
+            for label, cells, total in zip(labels, table.cells, table.key_totals, strict=True)
+        ],
+        "month_totals": [words.count(n) for n in table.month_totals],
+        "total": words.count(table.total),
+        "chart": _chart(words, f"chart-{table.dimension}", title, period, bars),
+    }
+
+
+def _view(words: Words, data: service.Statistics, filters: Filters) -> dict[str, Any]:
+    report = data.report
+    period = _period(words, report)
+    overview_title = words(N_("Sessions and attendance per month"))
+    month_bars = [
+        Bar(words.month(month), outcome.sessions, words.count(outcome.sessions))
+        for month, outcome in zip(report.months, report.by_month, strict=True)
+    ]
+    return {
+        "months": [words.month(month) for month in report.months],
+        "period": period,
+        "has_sessions": report.overall.sessions > 0,
+        "cancelled": report.overall.cancelled,
+        "cancelled_text": words.count(report.overall.cancelled),
+        "overview": {
+            "id": "table-overview",
+            "title": overview_title,
+            "key_heading": words(N_("Figure")),
+            "month_totals": None,
+            "rows": [
+                (label, [show(o) for o in report.by_month], show(report.overall))
+                for label, show in _outcome_rows(words)
+            ],
+            "chart": _chart(
+                words, "chart-overview", words(N_("Sessions per month")), period, month_bars
+            ),
+        },
+        "tables": [
+            _dimension_view(words, table, data.organisations, period) for table in report.tables
+        ],
+        "csv_url": f"/staff/statistics.csv?{filters.query()}",
+    }
+
+
+async def statistics_page(request: Request) -> Response:
+    loaded = await _load(request)
+    if isinstance(loaded, Response):
+        return loaded
+    filters, data = loaded
+    context = {
+        "form": {"location": filters.location or "", "from": filters.first, "to": filters.last},
+        "errors": {},
+        "locations": data.locations,
+        "view": _view(Words(request), data, filters),
+    }
+    return staff_page(request, TEMPLATE, context)
+
+
+# -- CSV for German Excel -------------------------------------------------------------------
+
+
+def _cell(text: str) -> str:
+    """Text that Excel will not run as a formula (names are typed in by people)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _decimal_comma(rate: float | None) -> str:
+    return "" if rate is None else f"{rate * 100:.1f}".replace(".", ",")
+
+
+def csv_bytes(rows: list[list[str]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def csv_rows(words: Words, data: service.Statistics) -> list[list[str]]:
+    """One row per month and a total row; one column per figure and per table key."""
+    report = data.report
+    location = dict(data.locations).get(data.location or "", words(ALL_LOCATIONS))
+    header = [
+        words(N_("Location")),
+        words(N_("Month")),
+        words(SESSIONS),
+        words(STATUS_LABELS[ATTENDED]),
+        words(STATUS_LABELS[NO_SHOW]),
+        words(NOT_RECORDED),
+        words(UPCOMING),
+        words(CANCELLED_APART),
+        f"{words(ATTENDED_RATE)} (%)",
+        f"{words(NO_SHOW_RATE)} (%)",
+    ]
+    for table in report.tables:
+        heading = words(KEY_HEADINGS[table.dimension])
+        header += [
+            f"{heading}: {words.key(table.dimension, key, data.organisations)}"
+            for key in table.keys
+        ]
+
+    def figures(month_label: str, outcome: Outcomes, index: int | None) -> list[str]:
+        line = [
+            location,
+            month_label,
+            *(
+                str(n)
+                for n in (
+                    outcome.sessions,
+                    outcome.attended,
+                    outcome.no_show,
+                    outcome.not_recorded,
+                    outcome.upcoming,
+                    outcome.cancelled,
+                )
+            ),
+            _decimal_comma(outcome.attended_rate),
+            _decimal_comma(outcome.no_show_rate),
+        ]
+        for table in report.tables:
+            values = table.key_totals if index is None else [row[index] for row in table.cells]
+            line += [str(n) for n in values]
+        return line
+
+    body = [
+        figures(month, outcome, index)
+        for index, (month, outcome) in enumerate(zip(report.months, report.by_month, strict=True))
+    ]
+    body.append(figures(words(TOTAL), report.overall, None))
+    return [[_cell(text) for text in row] for row in [header, *body]]
+
+
+async def statistics_csv(request: Request) -> Response:
+    loaded = await _load(request)
+    if isinstance(loaded, Response):
+        return loaded
+    filters, data = loaded
+    filename = f"statistik-{filters.first}-{filters.last}.csv"
+    return Response(
+        csv_bytes(csv_rows(Words(request), data)),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+routes: list[BaseRoute] = [
+    staff_route("/staff/statistics", statistics_page, "read_statistics"),
+    staff_route("/staff/statistics.csv", statistics_csv, "read_statistics"),
+]
