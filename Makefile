@@ -48,6 +48,7 @@ bench-load: venv
 locales: venv
 	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --omit-header -o locales/messages.pot .
 	$(BIN)/pybabel update -D messages -i locales/messages.pot -d locales --ignore-obsolete
+	$(BIN)/python locales/fill_english.py
 
 clean:
 	rm -rf $(VENV) data .hypothesis
