@@ -144,7 +144,7 @@ async def _context(request: Request, query: ScheduleQuery) -> dict[str, Any]:
         "organisation": query.organisation,
         "can_record": allowed(principal, "record_outcome"),
         "recordable": {e.id for e in found if may_record(e.status, e.start, now)},
-        "return_to": f"{request.url.path}?{request.url.query}",
+        "return_to": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         "role": principal.role,
     }
 
