@@ -6,6 +6,7 @@ Every route needs the "administer" permission."""
 from __future__ import annotations
 
 from datetime import UTC
+from functools import partial
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -20,6 +21,7 @@ from booking.web.admin_common import (
     actor,
     admin_route,
     busy_page,
+    confirm_active,
     form_page,
     outcome_page,
     read_form,
@@ -212,20 +214,15 @@ async def location_active(request: Request) -> Response:
         "bookings": await _future_bookings(location.id, request),
         "back": back,
     }
-    if request.method == "GET":
-        return form_page(request, "staff/admin/location_active.html", context)
-    form = await read_form(request)
-    active, errors = forms.read_active(form.values)
-    if active is None:
-        return form_page(request, "staff/admin/location_active.html", context, errors)
-    try:
-        outcome = await admin_plans.set_location_active(
-            location, active, form.decision, actor(request), request_time(request)
-        )
-    except admin.Busy:
-        return busy_page(request, back)
-    action = f"{back}/active"
-    return await outcome_page(request, outcome, form, action=action, back=back, title=location.name)
+    return await confirm_active(
+        request,
+        "staff/admin/location_active.html",
+        context,
+        partial(admin_plans.set_location_active, location),
+        action=f"{back}/active",
+        back=back,
+        title=location.name,
+    )
 
 
 async def rooms(request: Request) -> Response:

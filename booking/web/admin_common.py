@@ -3,9 +3,9 @@ redirect, and the page that shows the bookings a change would affect."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,8 +14,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute
 
-from booking.admin_forms import MESSAGES, Decision, read_decision
-from booking.services import admin_plans
+from booking.admin_forms import MESSAGES, Decision, read_active, read_decision
+from booking.services import admin, admin_plans
 from booking.vocabulary import N_
 from booking.web.auth import Handler, request_time, staff_page, staff_route
 from booking.web.rendering import translate
@@ -129,6 +129,35 @@ async def outcome_page(
     if not outcome.saved:
         return staff_page(request, "staff/admin/conflicts.html", context)
     return staff_page(request, "staff/admin/result.html", context)
+
+
+# Sets a record active or not with the coordinator's decision about affected bookings.
+ActiveChange = Callable[[bool, Decision, str, datetime], Awaitable[admin_plans.Outcome]]
+
+
+async def confirm_active(
+    request: Request,
+    template: str,
+    context: Mapping[str, Any],
+    change: ActiveChange,
+    *,
+    action: str,
+    back: str,
+    title: str,
+) -> Response:
+    """Deactivating or reactivating a record: the confirmation page, then the change, which
+    may first show the bookings it would affect."""
+    if request.method == "GET":
+        return form_page(request, template, context)
+    form = await read_form(request)
+    active, errors = read_active(form.values)
+    if active is None:
+        return form_page(request, template, context, errors)
+    try:
+        outcome = await change(active, form.decision, actor(request), request_time(request))
+    except admin.Busy:
+        return busy_page(request, back)
+    return await outcome_page(request, outcome, form, action=action, back=back, title=title)
 
 
 def admin_route(path: str, handler: Handler, methods: Sequence[str] = ("GET", "POST")) -> BaseRoute:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC
+from functools import partial
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -15,6 +16,7 @@ from booking.web.admin_common import (
     actor,
     admin_route,
     busy_page,
+    confirm_active,
     form_page,
     outcome_page,
     read_form,
@@ -107,21 +109,14 @@ async def organisation_active(request: Request) -> Response:
             start__gt=request_time(request).astimezone(UTC),
         ).count(),
     }
-    if request.method == "GET":
-        return form_page(request, "staff/admin/organisation_active.html", context)
-    form = await read_form(request)
-    active, errors = forms.read_active(form.values)
-    if active is None:
-        return form_page(request, "staff/admin/organisation_active.html", context, errors)
-    try:
-        outcome = await admin_plans.set_organisation_active(
-            organisation, active, form.decision, actor(request), request_time(request)
-        )
-    except admin.Busy:
-        return busy_page(request, back)
-    action = f"{ORGANISATIONS}/{organisation.id}/active"
-    return await outcome_page(
-        request, outcome, form, action=action, back=back, title=organisation.name
+    return await confirm_active(
+        request,
+        "staff/admin/organisation_active.html",
+        context,
+        partial(admin_plans.set_organisation_active, organisation),
+        action=f"{ORGANISATIONS}/{organisation.id}/active",
+        back=back,
+        title=organisation.name,
     )
 
 
@@ -226,20 +221,14 @@ async def counsellor_active(request: Request) -> Response:
             start__gt=request_time(request).astimezone(UTC),
         ).count(),
     }
-    if request.method == "GET":
-        return form_page(request, "staff/admin/counsellor_active.html", context)
-    form = await read_form(request)
-    active, errors = forms.read_active(form.values)
-    if active is None:
-        return form_page(request, "staff/admin/counsellor_active.html", context, errors)
-    try:
-        outcome = await admin_plans.set_counsellor_active(
-            counsellor, active, form.decision, actor(request), request_time(request)
-        )
-    except admin.Busy:
-        return busy_page(request, back)
-    return await outcome_page(
-        request, outcome, form, action=f"{back}/active", back=back, title=counsellor.display_name
+    return await confirm_active(
+        request,
+        "staff/admin/counsellor_active.html",
+        context,
+        partial(admin_plans.set_counsellor_active, counsellor),
+        action=f"{back}/active",
+        back=back,
+        title=counsellor.display_name,
     )
 
 
