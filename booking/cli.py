@@ -93,6 +93,7 @@ def print_demo_banner(settings: Settings) -> None:
     print(f"  Staff sign-in: {settings.base_url}/login")
     print("    admin, reception, " + ", ".join(demo_account_names()))
     print("    password: the value of BOOKING_DEMO_PASSWORD (default: demo)")
+    print("    demo sessions: the last eight weeks and the next seven days")
     print()
 
 
