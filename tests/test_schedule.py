@@ -264,6 +264,8 @@ async def test_reception_checks_people_in(staff: Service) -> None:
     staff.clock.now = at(9, 10)
     desk = await staff.client.get("/staff/reception?lang=en")
     assert "In a session" in desk.text and "1 person has arrived" in desk.text
+    schedule = await staff.client.get("/staff/schedule?lang=en")
+    assert booking.reference in schedule.text and 'rel="next"' not in schedule.text
 
 
 async def test_demo_history_fills_the_days(staff: Service) -> None:
