@@ -114,6 +114,7 @@ async def load_demo(timezone: str = "Europe/Berlin", password: str | None = None
         organisations = {}
         for code, name in ORGANISATIONS:
             organisations[code] = await Organisation.create(code=code, name=name)
+        shifts: list[WorkShift] = []
         for number, person in enumerate(COUNSELLORS, start=1):
             room = await Room.create(
                 location=location, code=f"1.{number:02d}", name=f"1.{number:02d}"
@@ -126,26 +127,33 @@ async def load_demo(timezone: str = "Europe/Berlin", password: str | None = None
                 email=f"{person.name.split()[0].lower()}@{person.organisation}.example.org",
             )
             lunch_end = (datetime.combine(date.min, person.lunch) + BREAK).time()
-            for weekday in range(5):
-                for starts, ends in ((DAY_START, person.lunch), (lunch_end, DAY_END)):
-                    await WorkShift.create(
-                        counsellor=counsellor,
-                        location=location,
-                        room=room,
-                        weekday=weekday,
-                        starts=minutes(starts),
-                        ends=minutes(ends),
-                    )
+            shifts.extend(
+                WorkShift(
+                    counsellor=counsellor,
+                    location=location,
+                    room=room,
+                    weekday=weekday,
+                    starts=minutes(starts),
+                    ends=minutes(ends),
+                )
+                for weekday in range(5)
+                for starts, ends in ((DAY_START, person.lunch), (lunch_end, DAY_END))
+            )
+        await WorkShift.bulk_create(shifts)  # one statement, not 170: tests load this often
         if password is not None:
             await load_demo_accounts(password)
     return True
 
 
-async def load_demo_accounts(password: str) -> None:
-    """The demo logins, for the demo counsellors in the order they were made."""
+async def load_demo_accounts(password: str, *, password_hash: str | None = None) -> None:
+    """The demo logins, for the demo counsellors in the order they were made.
+
+    ``password_hash`` (of ``password``) spares callers that load the accounts often, the
+    tests, an argon2 hash each time.
+    """
     counsellor_ids = [c.id for c in await Counsellor.all().order_by("id")]
     # One hash for all: the same password, and hashing 19 times would only cost start-up time.
-    password_hash = hash_password(password)
+    password_hash = password_hash or hash_password(password)
     for username, role in (("admin", ADMIN), ("reception", RECEPTION)):
         await StaffUser.create(username=username, password_hash=password_hash, role=role)
     for username, counsellor_id in zip(demo_account_names(), counsellor_ids, strict=True):

@@ -25,7 +25,7 @@ from starlette.applications import Starlette
 
 from booking.app import create_app
 from booking.db import migrate
-from booking.demo import load_demo
+from booking.demo import load_demo, load_demo_accounts
 from booking.models import (
     ApiToken,
     AuditEntry,
@@ -42,6 +42,7 @@ from booking.models import (
     StaffUser,
     WorkShift,
 )
+from booking.services.accounts import hash_password
 from booking.settings import DEMO_LINK_SECRET, Settings
 from integrations.office_link import make_link
 
@@ -200,6 +201,21 @@ async def service(database: str, clock: Clock) -> AsyncIterator[Service]:
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             yield Service(app, client, clock, settings)
     # Tortoise keeps no connection open between tests.
+
+
+STAFF_PASSWORD = "demo-password-1"
+
+
+@pytest.fixture(scope="session")
+def staff_password_hash() -> str:
+    return hash_password(STAFF_PASSWORD)  # argon2 is slow by design: once per run
+
+
+@pytest.fixture
+async def staff(service: Service, staff_password_hash: str) -> Service:
+    """The service with the demo staff accounts (admin, reception, awo1, ...)."""
+    await load_demo_accounts(STAFF_PASSWORD, password_hash=staff_password_hash)
+    return service
 
 
 def at(hour: int, minute: int = 0, day: datetime = MONDAY) -> datetime:

@@ -31,7 +31,7 @@ from booking.models import (
 )
 from booking.services.bookings import slot_key
 from tests.conftest import Service, at, utc
-from tests.test_staff import csrf_of, sign_in, staff  # noqa: F401  (the fixture)
+from tests.test_staff import csrf_of, sign_in
 
 ADMIN = "/staff/admin"
 
@@ -60,7 +60,7 @@ class Admin:
 
 
 @pytest.fixture
-async def admin(staff: Service) -> Admin:  # noqa: F811
+async def admin(staff: Service) -> Admin:
     await sign_in(staff.client, "admin")
     page = await staff.client.get(ADMIN)
     assert page.status_code == 200
@@ -99,7 +99,7 @@ async def test_index_counts_and_links(admin: Admin) -> None:
     assert counts == ["1 active", "7 active", "17 active", "0"]  # locations, organisations, ...
 
 
-async def test_non_admins_are_refused(staff: Service) -> None:  # noqa: F811
+async def test_non_admins_are_refused(staff: Service) -> None:
     for username in ("reception", "awo1"):
         staff.client.cookies.clear()
         await sign_in(staff.client, username)

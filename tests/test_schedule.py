@@ -4,25 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
-import pytest
 from icalendar import Calendar
 
-from booking.demo import load_demo_accounts
 from booking.demo_history import load_demo_history
 from booking.models import AuditEntry, Booking, Organisation, StaffUser
 from tests.conftest import MONDAY, Service, at
 from tests.test_staff import PASSWORD, csrf_of, sign_in
 
 TUESDAY = MONDAY + timedelta(days=1)
-
-
-@pytest.fixture
-async def staff(service: Service) -> AsyncIterator[Service]:
-    await load_demo_accounts(PASSWORD)
-    yield service
 
 
 async def book(

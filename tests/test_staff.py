@@ -3,26 +3,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 
 import httpx2 as httpx
-import pytest
 from starlette.routing import Route
 
 from booking.access import PERMISSIONS
 from booking.app import create_app
-from booking.demo import load_demo_accounts
 from booking.models import ApiToken, AuditEntry, StaffUser
-from tests.conftest import Service, make_settings
+from tests.conftest import STAFF_PASSWORD, Service, make_settings
 
-PASSWORD = "demo-password-1"
+PASSWORD = STAFF_PASSWORD
 ROLE_ACCOUNTS = {"admin": "admin", "reception": "reception", "counsellor": "awo1"}
-
-
-@pytest.fixture
-async def staff(service: Service) -> AsyncIterator[Service]:
-    await load_demo_accounts(PASSWORD)
-    yield service
 
 
 def csrf_of(html: str) -> str:

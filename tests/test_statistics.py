@@ -101,15 +101,11 @@ async def seed() -> None:
 
 
 @pytest.fixture
-async def admin(service: Service) -> AsyncIterator[Service]:
-    from booking.demo import load_demo_accounts
-    from tests.test_staff import PASSWORD
-
-    await load_demo_accounts(PASSWORD)
+async def admin(staff: Service) -> AsyncIterator[Service]:
     await seed()
-    response = await sign_in(service.client, "admin")
+    response = await sign_in(staff.client, "admin")
     assert response.status_code == 303
-    yield service
+    yield staff
 
 
 def svgs(html: str) -> list[ET.Element]:
