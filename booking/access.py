@@ -26,6 +26,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "reception_desk": frozenset({RECEPTION, ADMIN}),
     "administer": frozenset({ADMIN}),
     "read_statistics": frozenset({ADMIN}),
+    # Fair shares: admins see every organisation and why each booking went where it went;
+    # counsellors (the organisations' leads among them) see their own organisation's row.
+    "read_fairness": frozenset({ADMIN, COUNSELLOR}),
+    "set_weights": frozenset({ADMIN}),
+    "read_allocation": frozenset({ADMIN}),
 }
 
 

@@ -25,7 +25,7 @@ from booking.db import sqlite_url_with_pragmas, tortoise_config
 from booking.i18n import load_translations
 from booking.services import privacy
 from booking.settings import Settings
-from booking.web import admin, api, pages, reception, schedule, staff, statistics
+from booking.web import admin, api, fairness, pages, reception, schedule, staff, statistics
 from booking.web.errors import CatchAllMiddleware, exception_handlers
 from booking.web.middleware import RequestContextMiddleware
 from booking.web.rendering import TEMPLATES_DIR, Renderer
@@ -72,6 +72,7 @@ def create_app(settings: Settings, clock: Clock = system_clock) -> Starlette:
             *reception.routes,
             *admin.routes,
             *statistics.routes,
+            *fairness.routes,
             Route("/healthz", health, name="health"),
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],

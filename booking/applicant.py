@@ -29,10 +29,14 @@ class Contact:
     phone: str
 
 
+_ORGANISATION_CODE = re.compile(r"^[a-z0-9-]{1,32}$")
+
+
 @dataclass(frozen=True)
 class Choice:
     topic: str
     language: str
+    organisation: str | None = None  # None: any organisation (recommended)
 
 
 def _text(data: Mapping[str, object], name: str) -> str:
@@ -52,9 +56,21 @@ def read_choice(data: Mapping[str, object]) -> tuple[Choice | None, dict[str, st
     language = normalise_language(_text(data, "language"))
     if language is None:
         errors["language"] = "choose_language"
+    organisation, problem = read_organisation(_text(data, "organisation"))
+    if problem:
+        errors["organisation"] = problem
     if errors or language is None:
         return None, errors
-    return Choice(topic, language), errors
+    return Choice(topic, language, organisation), errors
+
+
+def read_organisation(text: str) -> tuple[str | None, str | None]:
+    """An organisation code, or None for any organisation; else an error code."""
+    if not text:
+        return None, None
+    if not _ORGANISATION_CODE.match(text):
+        return None, "choose_organisation"
+    return text, None
 
 
 def read_contact(data: Mapping[str, object]) -> tuple[Contact | None, dict[str, str]]:

@@ -9,6 +9,7 @@ that are cleared when it is cancelled, and every booking transaction starts by b
 from __future__ import annotations
 
 from datetime import time
+from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
@@ -226,6 +227,9 @@ class Booking(Model):
     slot_key = fields.CharField(max_length=64, null=True, unique=True)
     appointment_key = fields.CharField(max_length=120, null=True, unique=True)
     sequence = fields.IntField(default=0)  # iCalendar SEQUENCE: bumped with every change
+    # Why the session went where it went (booking/balance.py): the rule, every eligible
+    # organisation's weight, share and shortfall, and the counsellors considered.
+    allocation: dict[str, Any] | None = fields.JSONField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
     cancelled_at = fields.DatetimeField(null=True)
@@ -237,6 +241,47 @@ class Booking(Model):
     @property
     def is_active(self) -> bool:
         return self.status != CANCELLED
+
+
+class AllocationShare(Model):
+    # One eligible organisation's share of one assignment: its chance at that booking. An
+    # organisation's entitlement in a month is the sum of its shares of the month's bookings
+    # that still count (recomputed from these rows, never kept as a counter).
+    id = fields.IntField(primary_key=True)
+    booking: fields.ForeignKeyRelation[Booking] = fields.ForeignKeyField(
+        "models.Booking", related_name="allocation_shares", on_delete=fields.CASCADE
+    )
+    location: fields.ForeignKeyRelation[Location] = fields.ForeignKeyField(
+        "models.Location", related_name="allocation_shares", on_delete=fields.CASCADE
+    )
+    organisation: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
+        "models.Organisation", related_name="allocation_shares", on_delete=fields.CASCADE
+    )
+    month = fields.CharField(max_length=7)  # YYYY-MM of the session, local to the location
+    share = fields.FloatField()
+
+    class Meta:
+        table = "allocation_share"
+        indexes = (("location_id", "month"),)
+
+
+class TargetWeight(Model):
+    # An admin's override of one organisation's target weight at one location, from ``since``
+    # on. The newest row that has begun applies; weight None returns to the computed default.
+    id = fields.IntField(primary_key=True)
+    location: fields.ForeignKeyRelation[Location] = fields.ForeignKeyField(
+        "models.Location", related_name="target_weights", on_delete=fields.CASCADE
+    )
+    organisation: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
+        "models.Organisation", related_name="target_weights", on_delete=fields.CASCADE
+    )
+    weight = fields.FloatField(null=True)
+    since = fields.DatetimeField()
+    actor = fields.CharField(max_length=64)
+
+    class Meta:
+        table = "target_weight"
+        indexes = (("location_id", "organisation_id", "since"),)
 
 
 ADMIN = "admin"

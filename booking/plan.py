@@ -6,7 +6,7 @@ Public holidays come from the ``holidays`` package (Lower Saxony by default).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import lru_cache
@@ -108,3 +108,39 @@ def room_for(shifts: Iterable[Shift], slot: Interval) -> int | None:
         if shift.interval.contains(slot):
             return shift.room_id
     return None
+
+
+def month_days(month: str) -> list[date]:
+    """Every date of a month given as YYYY-MM."""
+    year, number = (int(part) for part in month.split("-"))
+    first = date(year, number, 1)
+    days = []
+    day = first
+    while day.month == number:
+        days.append(day)
+        day = date.fromordinal(day.toordinal() + 1)
+    return days
+
+
+def planned_hours(
+    days: Iterable[date],
+    weekly: Mapping[int, Sequence[WeeklyBlock]],
+    changes: Mapping[int, Sequence[DatedChange]],
+    organisation_of: Mapping[int, str],
+    zone: ZoneInfo,
+    closed: Callable[[date], bool],
+) -> dict[str, float]:
+    """Counsellor hours each organisation staffs on the given days: the weekly plan with its
+    dated exceptions, without closed days. Counsellors keyed by id."""
+    hours: dict[str, float] = {}
+    for day in days:
+        if closed(day):
+            continue
+        for counsellor_id, organisation in organisation_of.items():
+            shifts = shifts_on(
+                day, weekly.get(counsellor_id, ()), changes.get(counsellor_id, ()), zone
+            )
+            seconds = sum((s.interval.end - s.interval.start).total_seconds() for s in shifts)
+            if seconds:
+                hours[organisation] = hours.get(organisation, 0.0) + seconds / 3600
+    return hours

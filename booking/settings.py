@@ -63,6 +63,10 @@ class Settings:
     max_body_bytes: int = 64 * 1024
     log_level: str = "info"
     retention_days: int = 30  # personal data is anonymised this many days after the session
+    # Fair shares (booking/balance.py): the part of the target weights split equally among the
+    # organisations, and whether a no-show counts as a session delivered.
+    balance_base_percent: int = 30
+    no_shows_count: bool = True
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -73,25 +77,20 @@ class Settings:
             return value or default
 
         demo = _flag(get("BOOKING_DEMO", "0"))
-        port_text = get("BOOKING_PORT", "8000")
-        try:
-            port = int(port_text)
-        except ValueError:
-            raise SettingsError(f"BOOKING_PORT must be a number, not {port_text!r}.") from None
-        if not 0 < port < 65536:
-            raise SettingsError(f"BOOKING_PORT must lie between 1 and 65535, not {port}.")
-        retention_text = get("BOOKING_RETENTION_DAYS", "30")
-        try:
-            retention_days = int(retention_text)
-        except ValueError:
-            raise SettingsError(
-                f"BOOKING_RETENTION_DAYS must be a whole number of days, not {retention_text!r}."
-            ) from None
-        if not 1 <= retention_days <= MAX_RETENTION_DAYS:
-            raise SettingsError(
-                f"BOOKING_RETENTION_DAYS must lie between 1 and {MAX_RETENTION_DAYS}, "
-                f"not {retention_days}."
-            )
+
+        def whole(name: str, default: str, low: int, high: int) -> int:
+            text = get(name, default)
+            try:
+                number = int(text)
+            except ValueError:
+                raise SettingsError(f"{name} must be a whole number, not {text!r}.") from None
+            if not low <= number <= high:
+                raise SettingsError(f"{name} must lie between {low} and {high}, not {number}.")
+            return number
+
+        port = whole("BOOKING_PORT", "8000", 1, 65535)
+        retention_days = whole("BOOKING_RETENTION_DAYS", "30", 1, MAX_RETENTION_DAYS)
+        base_part = whole("BOOKING_BALANCE_BASE_PERCENT", "30", 0, 100)
         host = get("BOOKING_HOST", "127.0.0.1")
         default_secret_key = DEMO_SECRET_KEY if demo else ""
         default_link_secret = DEMO_LINK_SECRET if demo else ""
@@ -107,6 +106,8 @@ class Settings:
             demo_password=Secret(get("BOOKING_DEMO_PASSWORD", "demo")),
             log_level=get("BOOKING_LOG_LEVEL", "info").lower(),
             retention_days=retention_days,
+            balance_base_percent=base_part,
+            no_shows_count=_flag(get("BOOKING_NO_SHOWS_COUNT", "1")),
         )
         settings.validate()
         return settings

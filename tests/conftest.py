@@ -27,6 +27,7 @@ from booking.app import create_app
 from booking.db import migrate
 from booking.demo import load_demo, load_demo_accounts
 from booking.models import (
+    AllocationShare,
     ApiToken,
     AuditEntry,
     Booking,
@@ -40,6 +41,7 @@ from booking.models import (
     PlanException,
     Room,
     StaffUser,
+    TargetWeight,
     WorkShift,
 )
 from booking.services.accounts import hash_password
@@ -121,6 +123,8 @@ async def clear_database() -> None:
         StaffUser,
         LoginFailure,
         AuditEntry,
+        AllocationShare,
+        TargetWeight,
         Booking,
         OfficeAppointment,
         PlanException,

@@ -40,6 +40,8 @@ def test_production_needs_real_secrets() -> None:
         ("BOOKING_RETENTION_DAYS", "thirty", "BOOKING_RETENTION_DAYS must be a whole number"),
         ("BOOKING_RETENTION_DAYS", "0", "BOOKING_RETENTION_DAYS must lie between 1 and 3650"),
         ("BOOKING_RETENTION_DAYS", "3651", "BOOKING_RETENTION_DAYS must lie between 1 and 3650"),
+        ("BOOKING_BALANCE_BASE_PERCENT", "101", "BOOKING_BALANCE_BASE_PERCENT must lie between"),
+        ("BOOKING_BALANCE_BASE_PERCENT", "0.3", "BOOKING_BALANCE_BASE_PERCENT must be a whole"),
     ],
 )
 def test_bad_values_are_explained(name: str, value: str, message: str) -> None:
@@ -51,6 +53,15 @@ def test_retention_days() -> None:
     assert Settings.from_env(GOOD).retention_days == 30
     assert Settings.from_env({**GOOD, "BOOKING_RETENTION_DAYS": " 90 "}).retention_days == 90
     assert Settings.from_env({**GOOD, "BOOKING_RETENTION_DAYS": "3650"}).retention_days == 3650
+
+
+def test_balance_settings() -> None:
+    defaults = Settings.from_env(GOOD)
+    assert (defaults.balance_base_percent, defaults.no_shows_count) == (30, True)
+    chosen = Settings.from_env(
+        {**GOOD, "BOOKING_BALANCE_BASE_PERCENT": "50", "BOOKING_NO_SHOWS_COUNT": "0"}
+    )
+    assert (chosen.balance_base_percent, chosen.no_shows_count) == (50, False)
 
 
 def test_secrets_do_not_show_in_reprs() -> None:

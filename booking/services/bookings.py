@@ -18,11 +18,27 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from booking.allocation import Candidate, choose_counsellor
 from booking.applicant import Choice, Contact
-from booking.errors import AlreadyBooked, LinkRefused, NotChangeable, NotFound, SlotTaken
-from booking.models import BOOKED, CANCELLED, Booking, Counsellor, Location, OfficeAppointment
+from booking.balance import REQUESTED
+from booking.errors import (
+    AlreadyBooked,
+    Invalid,
+    LinkRefused,
+    NotChangeable,
+    NotFound,
+    SlotTaken,
+)
+from booking.models import (
+    BOOKED,
+    CANCELLED,
+    Booking,
+    Counsellor,
+    Location,
+    OfficeAppointment,
+    Organisation,
+)
 from booking.plan import room_for
+from booking.services import fairness
 from booking.services.days import Day, load_day, local_date, rules_of
 from booking.slots import Interval, Slot, free_slots, languages_on_duty
 from booking.vocabulary import COMMON_LANGUAGES, FALLBACK_LANGUAGES
@@ -87,25 +103,60 @@ def _offer_from_day(
     topic: str | None,
     language: str | None,
     now: datetime,
+    organisation: str | None = None,
 ) -> Offer:
     rules = rules_of(location)
-    slots = free_slots(appointment, day.location, day.counsellors, topic, language, rules, now)
-    on_duty = language is None or language in languages_on_duty(day.counsellors, topic)
+    # An applicant who asked for one organisation is offered only its counsellors' times.
+    counsellors = [c for c in day.counsellors if organisation in (None, c.organisation)]
+    slots = free_slots(appointment, day.location, counsellors, topic, language, rules, now)
+    on_duty = language is None or language in languages_on_duty(counsellors, topic)
     fallback: dict[str, list[Slot]] = {}
     if not on_duty:
         for other in FALLBACK_LANGUAGES:
             if other != language:
                 fallback[other] = free_slots(
-                    appointment, day.location, day.counsellors, topic, other, rules, now
+                    appointment, day.location, counsellors, topic, other, rules, now
                 )
     return Offer(location, appointment, language, slots, on_duty, fallback, day.closed_reason)
 
 
-async def offer(link: OfficeLink, topic: str | None, language: str | None, now: datetime) -> Offer:
-    """What can be offered around the linked appointment (None: any topic or language)."""
+async def check_organisation(code: str | None) -> None:
+    """An organisation asked for must be one that takes part."""
+    if code is not None and not await Organisation.exists(code=code, active=True):
+        raise Invalid({"organisation": "choose_organisation"})
+
+
+async def organisation_name(code: str | None) -> str | None:
+    found = await Organisation.get_or_none(code=code) if code else None
+    return found.name if found else None
+
+
+async def organisations_at(location: Location) -> list[Organisation]:
+    """The organisations with counsellors in the location's plan, for the applicant's choice."""
+    return (
+        await Organisation.filter(
+            active=True,
+            counsellors__active=True,
+            counsellors__shifts__location_id=location.id,
+        )
+        .distinct()
+        .order_by("name")
+    )
+
+
+async def offer(
+    link: OfficeLink,
+    topic: str | None,
+    language: str | None,
+    now: datetime,
+    organisation: str | None = None,
+) -> Offer:
+    """What can be offered around the linked appointment (None: any topic, language or
+    organisation)."""
+    await check_organisation(organisation)
     location, appointment = await resolve_link(link, now)
     day = await load_day(location, local_date(appointment.start, location))
-    return _offer_from_day(location, appointment, day, topic, language, now)
+    return _offer_from_day(location, appointment, day, topic, language, now, organisation)
 
 
 async def _lock_location(location_id: int) -> None:
@@ -114,16 +165,29 @@ async def _lock_location(location_id: int) -> None:
     assert changed == 1, "a resolved location has exactly one row"
 
 
-def _pick(day: Day, slot: Slot, prefer: int | None = None) -> tuple[int, int, int | None]:
-    """The counsellor for the slot, their organisation's id and the room of their shift."""
-    by_id = {c.id: c for c in day.counsellors}
-    candidates = [
-        Candidate(cid, by_id[cid].organisation, day.sessions.get(cid, 0))
-        for cid in slot.counsellor_ids
-    ]
-    chosen = choose_counsellor(candidates, prefer=prefer)
-    room_id = room_for(day.shifts.get(chosen.counsellor_id, []), slot.interval)
-    return chosen.counsellor_id, day.organisation_ids[chosen.counsellor_id], room_id
+async def _place(
+    location: Location,
+    day: Day,
+    slot: Slot,
+    balance_rules: fairness.Rules,
+    now: datetime,
+    *,
+    requested: str | None = None,
+    exclude_booking_id: int | None = None,
+) -> tuple[fairness.Placement, int, int | None]:
+    """The balanced choice for the slot, the counsellor's organisation id and their room."""
+    placement = await fairness.decide(
+        location,
+        day,
+        slot,
+        balance_rules,
+        now,
+        requested=requested,
+        exclude_booking_id=exclude_booking_id,
+    )
+    counsellor_id = placement.decision.counsellor_id
+    room_id = room_for(day.shifts.get(counsellor_id, []), slot.interval)
+    return placement, day.organisation_ids[counsellor_id], room_id
 
 
 async def create_booking(
@@ -133,7 +197,9 @@ async def create_booking(
     start: datetime,
     now: datetime,
     ui_language: str = "de",
+    balance_rules: fairness.Rules = fairness.DEFAULT_RULES,
 ) -> Booked:
+    await check_organisation(choice.organisation)
     location, appointment = await resolve_link(link, now)
     token = new_token()
     key = appointment_key(location.id, link.ref)
@@ -145,12 +211,21 @@ async def create_booking(
                     raise AlreadyBooked()
                 day = await load_day(location, local_date(appointment.start, location))
                 offered = _offer_from_day(
-                    location, appointment, day, choice.topic, choice.language, now
+                    location,
+                    appointment,
+                    day,
+                    choice.topic,
+                    choice.language,
+                    now,
+                    choice.organisation,
                 ).slots
                 slot = next((s for s in offered if s.start == start), None)
                 if slot is None:
                     raise SlotTaken(offered)
-                counsellor_id, organisation_id, room_id = _pick(day, slot)
+                placement, organisation_id, room_id = await _place(
+                    location, day, slot, balance_rules, now, requested=choice.organisation
+                )
+                counsellor_id = placement.decision.counsellor_id
                 office, _ = await OfficeAppointment.update_or_create(
                     location_id=location.id,
                     ref=link.ref,
@@ -179,13 +254,14 @@ async def create_booking(
                     slot_key=slot_key(counsellor_id, slot.start),
                     appointment_key=key,
                 )
+                await fairness.record(booking, placement, now)
             return Booked(booking, token)
         except IntegrityError:
             # Only reachable if the lock was bypassed (e.g. rows written by hand) or a
             # reference collided: the constraint has the last word, never a double booking.
             if await Booking.filter(appointment_key=key).exists():
                 raise AlreadyBooked() from None
-            current = await offer(link, choice.topic, choice.language, now)
+            current = await offer(link, choice.topic, choice.language, now, choice.organisation)
             if not any(s.start == start for s in current.slots):
                 raise SlotTaken(current.slots) from None
     raise SlotTaken([])
@@ -216,8 +292,22 @@ async def _other_times(booking: Booking, now: datetime) -> tuple[Day, list[Slot]
     day = await load_day(
         location, local_date(interval.start, location), exclude_booking_id=booking.id
     )
-    offered = _offer_from_day(location, interval, day, booking.topic, booking.language, now)
+    offered = _offer_from_day(
+        location,
+        interval,
+        day,
+        booking.topic,
+        booking.language,
+        now,
+        requested_organisation(booking),
+    )
     return day, [s for s in offered.slots if s.start != booking.start]
+
+
+def requested_organisation(booking: Booking) -> str | None:
+    """The organisation the applicant asked for, if they asked (a move keeps to it)."""
+    decided = booking.allocation or {}
+    return decided.get("organisation") if decided.get("rule") == REQUESTED else None
 
 
 async def reschedule_offer(booking: Booking, now: datetime) -> list[Slot]:
@@ -225,9 +315,15 @@ async def reschedule_offer(booking: Booking, now: datetime) -> list[Slot]:
     return (await _other_times(booking, now))[1]
 
 
-async def reschedule(token: str, start: datetime, now: datetime) -> Booking:
-    """Move a planned session within its office appointment's window; a counsellor who is
-    free at the new time keeps the session."""
+async def reschedule(
+    token: str,
+    start: datetime,
+    now: datetime,
+    balance_rules: fairness.Rules = fairness.DEFAULT_RULES,
+) -> Booking:
+    """Move a planned session within its office appointment's window. A counsellor who is
+    free at the new time keeps the session (and its place in the tally); otherwise the
+    balancing rules decide again."""
     booking = await find_booking(token)
     if not changeable(booking, now):
         raise NotChangeable()
@@ -241,11 +337,22 @@ async def reschedule(token: str, start: datetime, now: datetime) -> Booking:
             slot = next((s for s in offered if s.start == start), None)
             if slot is None:
                 raise SlotTaken(offered)
-            counsellor_id, organisation_id, room_id = _pick(
-                day,
-                slot,
-                prefer=booking.counsellor_id,  # type: ignore[attr-defined]
-            )
+            counsellor_id: int = booking.counsellor_id  # type: ignore[attr-defined]
+            if counsellor_id in slot.counsellor_ids:
+                placement = None
+                organisation_id = day.organisation_ids[counsellor_id]
+                room_id = room_for(day.shifts.get(counsellor_id, []), slot.interval)
+            else:
+                placement, organisation_id, room_id = await _place(
+                    booking.location,
+                    day,
+                    slot,
+                    balance_rules,
+                    now,
+                    requested=requested_organisation(booking),
+                    exclude_booking_id=booking.id,
+                )
+                counsellor_id = placement.decision.counsellor_id
             booking.counsellor_id = counsellor_id
             booking.organisation_id = organisation_id
             booking.room_id = room_id
@@ -254,6 +361,8 @@ async def reschedule(token: str, start: datetime, now: datetime) -> Booking:
             booking.slot_key = slot_key(counsellor_id, slot.start)
             booking.sequence += 1
             await booking.save()
+            if placement is not None:
+                await fairness.record(booking, placement, now)
     except IntegrityError:
         raise SlotTaken(await reschedule_offer(booking, now)) from None
     return await find_booking(token)

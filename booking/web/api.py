@@ -11,10 +11,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from booking.applicant import read_choice, read_contact, read_start
+from booking.applicant import read_choice, read_contact, read_organisation, read_start
 from booking.errors import Invalid
 from booking.models import Booking
-from booking.services import bookings
+from booking.services import bookings, fairness
 from booking.services.days import zone_of
 from booking.slots import Slot
 from booking.vocabulary import TOPICS, normalise_language
@@ -28,6 +28,10 @@ APPOINTMENT_FIELDS = ("ref", "start", "duration", "location", "expires", "sig")
 def _now(request: Request) -> datetime:
     now: datetime = request.app.state.clock()
     return now
+
+
+def _balance_rules(request: Request) -> fairness.Rules:
+    return fairness.Rules.of(request.app.state.settings)
 
 
 def _iso(moment: datetime, zone: Any) -> str:
@@ -90,9 +94,12 @@ async def availability(request: Request) -> Response:
         language = normalise_language(language)
         if language is None:
             errors["language"] = "choose_language"
+    organisation, problem = read_organisation(params.get("organisation", "").strip())
+    if problem:
+        errors["organisation"] = problem
     if errors:
         raise Invalid(errors)
-    offer = await bookings.offer(link, topic, language, _now(request))
+    offer = await bookings.offer(link, topic, language, _now(request), organisation)
     zone = zone_of(offer.location)
     return JSONResponse(
         {
@@ -116,7 +123,13 @@ async def create_booking(request: Request) -> Response:
     if choice is None or contact is None or start is None:
         raise Invalid(errors)
     booked = await bookings.create_booking(
-        link, choice, contact, start, _now(request), ui_language=request.state.language
+        link,
+        choice,
+        contact,
+        start,
+        _now(request),
+        ui_language=request.state.language,
+        balance_rules=_balance_rules(request),
     )
     booking = await bookings.find_booking(booked.manage_token)
     base_url = request.app.state.settings.base_url
@@ -150,7 +163,7 @@ async def reschedule(request: Request) -> Response:
     start, errors = read_start(data)
     if start is None:
         raise Invalid(errors)
-    booking = await bookings.reschedule(token, start, _now(request))
+    booking = await bookings.reschedule(token, start, _now(request), _balance_rules(request))
     return JSONResponse(booking_json(booking))
 
 

@@ -7,6 +7,7 @@ from booking.vocabulary import N_
 FIELD_MESSAGES: dict[str, str] = {
     "choose_topic": N_("Please choose what you would like to talk about."),
     "choose_language": N_("Please choose a language."),
+    "choose_organisation": N_("Please choose an organisation from the list, or any organisation."),
     "choose_time": N_("Please choose a time."),
     "name_required": N_("Please enter your name."),
     "too_long": N_("This is too long."),
@@ -36,6 +37,8 @@ ERROR_TITLES: dict[str, str] = {
     "today_only": N_("Today only"),
     "other_organisation": N_("Another organisation"),
     "bad_date": N_("We could not read the date"),
+    "bad_month": N_("We could not read the month"),
+    "weight_invalid": N_("We could not read the weight"),
 }
 
 ERROR_TEXTS: dict[str, str] = {
@@ -70,6 +73,11 @@ ERROR_TEXTS: dict[str, str] = {
     "today_only": N_("Reception sees the schedule of the current day only."),
     "other_organisation": N_("Counsellors see the schedules of their own organisation only."),
     "bad_date": N_("Please give the date as year-month-day, for example 2026-11-23."),
+    "bad_month": N_("Please give the month as year-month, for example 2026-11."),
+    "weight_invalid": N_(
+        "Please choose an organisation and enter a weight between 0 and 1000, for example 14.5, "
+        "or leave the weight empty to return to the weight computed from the plan."
+    ),
 }
 
 ACCOUNT_MESSAGES: dict[str, str] = {

@@ -100,6 +100,16 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                             "schema": {"type": "string"},
                             "description": "BCP 47 code.",
                         },
+                        {
+                            "name": "organisation",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string"},
+                            "description": (
+                                "An organisation code: only its counsellors' times. Leave it "
+                                "out for any organisation (recommended: the most times)."
+                            ),
+                        },
                     ],
                     "responses": {
                         "200": _json(_ref("Availability"), "The slots, in time order."),
@@ -381,6 +391,13 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                         "email": {"type": "string", "format": "email"},
                         "phone": {"type": "string"},
                         "consent": {"type": "boolean", "const": True},
+                        "organisation": {
+                            "type": "string",
+                            "description": (
+                                "Optional: the applicant asked for this organisation. Without "
+                                "it the balancing rules choose (docs/fairness.md)."
+                            ),
+                        },
                     },
                 },
                 "BookingCreated": {

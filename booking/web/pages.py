@@ -16,8 +16,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from booking.applicant import Choice, read_choice, read_contact, read_start
-from booking.errors import NotChangeable, SlotTaken
-from booking.services import bookings
+from booking.errors import Invalid, NotChangeable, SlotTaken
+from booking.services import bookings, fairness
 from booking.services.days import zone_of
 from booking.slots import Slot
 from booking.web.messages import FIELD_MESSAGES, NOTICES
@@ -57,10 +57,21 @@ async def addon_start(request: Request) -> Response:
     return await _start_page(request, errors)
 
 
+async def _read_choice(data: Mapping[str, object]) -> tuple[Choice | None, dict[str, str]]:
+    """The applicant's choice, with an organisation that takes part (or none)."""
+    choice, errors = read_choice(data)
+    if choice is not None:
+        try:
+            await bookings.check_organisation(choice.organisation)
+        except Invalid as problem:
+            return None, problem.fields
+    return choice, errors
+
+
 async def addon_times(request: Request) -> Response:
     params = request.query_params
     link = _link(request, params)
-    choice, errors = read_choice(params)
+    choice, errors = await _read_choice(params)
     if choice is None:
         return await _start_page(request, errors)
     return await _times_page(request, link, choice, params)
@@ -82,6 +93,8 @@ async def _start_page(request: Request, errors: Mapping[str, str]) -> Response:
             "languages": await bookings.languages_at(location),
             "selected_topic": params.get("topic", ""),
             "selected_language": params.get("language") or request.state.language,
+            "selected_organisation": params.get("organisation", ""),
+            "organisations": await bookings.organisations_at(location),
             "errors": _field_errors(request, errors),
         },
         status_code=422 if errors else 200,
@@ -96,7 +109,9 @@ async def _times_page(
     notice: str | None = None,
     status: int = 200,
 ) -> Response:
-    offer = await bookings.offer(link, choice.topic, choice.language, _now(request))
+    offer = await bookings.offer(
+        link, choice.topic, choice.language, _now(request), choice.organisation
+    )
     before, after = _split(offer.slots, link.start)
     return render(
         request,
@@ -110,6 +125,7 @@ async def _times_page(
             "before": before,
             "after": after,
             "notice": notice,
+            "organisation_name": await bookings.organisation_name(choice.organisation),
         },
         status_code=status,
     )
@@ -118,7 +134,7 @@ async def _times_page(
 async def addon_details(request: Request) -> Response:
     params = request.query_params
     link = _link(request, params)
-    choice, errors = read_choice(params)
+    choice, errors = await _read_choice(params)
     if choice is None:
         return await _start_page(request, errors)
     slot, _slot_errors = read_start({"start": params.get("slot", "")})
@@ -159,7 +175,7 @@ async def addon_book(request: Request) -> Response:
     form: FormData = await request.form()
     data = {key: form.get(key) for key in form}
     link = _link(request, data)
-    choice, choice_errors = read_choice(data)
+    choice, choice_errors = await _read_choice(data)
     if choice is None:
         return await _start_page(request, choice_errors)
     slot, _slot_errors = read_start({"start": data.get("slot", "")})
@@ -170,7 +186,13 @@ async def addon_book(request: Request) -> Response:
         return await _details_page(request, link, choice, slot, data, data, errors)
     try:
         booked = await bookings.create_booking(
-            link, choice, contact, slot, _now(request), ui_language=request.state.language
+            link,
+            choice,
+            contact,
+            slot,
+            _now(request),
+            ui_language=request.state.language,
+            balance_rules=fairness.Rules.of(request.app.state.settings),
         )
     except SlotTaken:
         notice = translate(request, NOTICES["slot_taken"])
@@ -210,7 +232,9 @@ async def manage_reschedule(request: Request) -> Response:
         notice_code = None
         if start is not None:
             try:
-                await bookings.reschedule(token, start, now)
+                await bookings.reschedule(
+                    token, start, now, fairness.Rules.of(request.app.state.settings)
+                )
                 return RedirectResponse(f"/manage/{token}?done=moved", status_code=303)
             except SlotTaken:
                 notice_code = "slot_taken"

@@ -8,8 +8,6 @@ a byte order mark, CRLF line ends, decimal commas.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -41,6 +39,7 @@ from booking.statistics import (
 from booking.vocabulary import CHANNEL_LABELS, N_, STATUS_LABELS, TOPICS, language_name
 from booking.web.auth import request_time, staff_page, staff_route
 from booking.web.rendering import translate
+from booking.web.spreadsheet import csv_response, decimal_comma
 
 TEMPLATE = "staff/statistics.html"
 DEFAULT_MONTHS = 6
@@ -274,20 +273,8 @@ async def statistics_page(request: Request) -> Response:
 # -- CSV for German Excel -------------------------------------------------------------------
 
 
-def _cell(text: str) -> str:
-    """Text that Excel will not run as a formula (names are typed in by people)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _decimal_comma(rate: float | None) -> str:
-    return "" if rate is None else f"{rate * 100:.1f}".replace(".", ",")
-
-
-def csv_bytes(rows: list[list[str]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8-sig")
+    return "" if rate is None else decimal_comma(rate * 100)
 
 
 def csv_rows(words: Words, data: service.Statistics) -> list[list[str]]:
@@ -341,7 +328,7 @@ def csv_rows(words: Words, data: service.Statistics) -> list[list[str]]:
         for index, (month, outcome) in enumerate(zip(report.months, report.by_month, strict=True))
     ]
     body.append(figures(words(TOTAL), report.overall, None))
-    return [[_cell(text) for text in row] for row in [header, *body]]
+    return [header, *body]
 
 
 async def statistics_csv(request: Request) -> Response:
@@ -350,14 +337,7 @@ async def statistics_csv(request: Request) -> Response:
         return loaded
     filters, data = loaded
     filename = f"statistik-{filters.first}-{filters.last}.csv"
-    return Response(
-        csv_bytes(csv_rows(Words(request), data)),
-        media_type="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return csv_response(csv_rows(Words(request), data), filename)
 
 
 routes: list[BaseRoute] = [
