@@ -197,7 +197,7 @@ def default_weights(
         return {}
     total = math.fsum(staffed.values())
     base = base_part * 100 / len(staffed)
-    return {code: base + (1 - base_part) * 100 * h / total for code, h in staffed.items()}
+    return {code: base + (1 - base_part) * 100 * (h / total) for code, h in staffed.items()}
 
 
 def deviations(tally: Tally) -> dict[str, float]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape as _escape
 
 WIDTH = 400
-VALUE_SPACE = 64  # room after the longest bar for its value
+VALUE_SPACE = 88  # room after the longest bar for its value ("47 / 47,6")
 LABEL_HEIGHT = 18
 BAR_HEIGHT = 16
 GAP = 10

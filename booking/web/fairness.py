@@ -4,6 +4,7 @@ it went."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from markupsafe import Markup
@@ -192,7 +193,12 @@ async def allocation_page(request: Request) -> Response:
     counsellor_ids = [c.get("id") for c in decided.get("counsellors", [])]
     counsellors = {c.id: c.display_name for c in await Counsellor.filter(id__in=counsellor_ids)}
     rule = decided.get("rule")
+    try:
+        decided_at = datetime.fromisoformat(str(decided.get("decided_at")))
+    except ValueError:
+        decided_at = None
     context = {
+        "decided_at": decided_at,
         "booking": booking,
         "zone": zone_of(booking.location),
         "decided": decided,

@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from babel.dates import format_date, format_time
+from babel.numbers import format_decimal
 from babel.support import NullTranslations
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from starlette.requests import Request
@@ -84,6 +85,11 @@ def _helpers(language: str) -> dict[str, Any]:
     def day_(day: date) -> str:
         return format_date(day, format="full", locale=language)
 
+    def number(value: float, places: int = 1, sign: bool = False) -> str:
+        value = round(value, places) + 0.0  # no "-0.00"
+        text = format_decimal(value, format=f"#,##0.{'0' * places}", locale=language)
+        return f"+{text}" if sign and value > 0 else text
+
     def query(params: Mapping[str, Any], **extra: Any) -> str:
         merged = {**params, **extra}
         return urlencode({k: v for k, v in merged.items() if v not in (None, "")})
@@ -92,6 +98,7 @@ def _helpers(language: str) -> dict[str, Any]:
         "format_time": time_,
         "format_date": date_,
         "format_day": day_,
+        "format_number": number,
         "query": query,
         "topics": TOPICS,
         "status_labels": STATUS_LABELS,
