@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 BOOKING_DEMO ?= 1
 export BOOKING_DEMO
 
-.PHONY: run test venv lint typecheck check bench bench-load locales clean
+.PHONY: run test venv lint typecheck check bench bench-load bench-balance bench-fairness locales clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed (set PYTHON=python3.11)" if sys.version_info < (3, 11) else 0)'
@@ -36,13 +36,19 @@ typecheck: venv
 check: lint typecheck test
 
 # Benchmarks print their figures; they are not part of `make test`.
-bench: bench-load
+bench: bench-load bench-balance bench-fairness
 
 bench-load: venv
 	$(BIN)/python tests/benchmarks/bench_load.py --database sqlite
 	@if [ -n "$$BOOKING_TEST_POSTGRES_URL" ]; then \
 		$(BIN)/python tests/benchmarks/bench_load.py --database postgres; \
 	else echo "bench-load: set BOOKING_TEST_POSTGRES_URL to run it on PostgreSQL too"; fi
+
+bench-balance: venv
+	$(BIN)/python tests/benchmarks/bench_balance.py
+
+bench-fairness: venv
+	$(BIN)/python tests/benchmarks/bench_fairness_report.py
 
 # Re-extract the strings and merge them into every catalog (then translate the new ones).
 locales: venv

@@ -89,7 +89,7 @@ def eligible_shares(weights: Mapping[str, float], eligible: Iterable[str]) -> di
     An organisation missing from ``weights`` has weight 0. If every eligible weight is 0, the
     shares are equal.
     """
-    # Sorted, so that the float sum (and so every share) does not depend on the input order.
+    # fsum is exactly rounded, so no share depends on the input order; sorted for the output.
     codes = sorted(set(eligible))
     if not codes:
         return {}

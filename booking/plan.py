@@ -131,16 +131,33 @@ def planned_hours(
     closed: Callable[[date], bool],
 ) -> dict[str, float]:
     """Counsellor hours each organisation staffs on the given days: the weekly plan with its
-    dated exceptions, without closed days. Counsellors keyed by id."""
+    dated exceptions, without closed days. Counsellors keyed by id.
+
+    It runs inside every booking decision, so a day without exceptions takes its weekday's
+    hours from a table made once; only days with exceptions are worked out in full."""
+    usual: dict[tuple[int, int], float] = {}
+    for counsellor_id, blocks in weekly.items():
+        for block in blocks:
+            if block.starts < block.ends:
+                key = (counsellor_id, block.weekday)
+                length = (block.ends.hour - block.starts.hour) * 60 + (
+                    block.ends.minute - block.starts.minute
+                )
+                usual[key] = usual.get(key, 0.0) + length / 60
+    changed = {(cid, change.day) for cid, dated in changes.items() for change in dated}
     hours: dict[str, float] = {}
     for day in days:
         if closed(day):
             continue
         for counsellor_id, organisation in organisation_of.items():
-            shifts = shifts_on(
-                day, weekly.get(counsellor_id, ()), changes.get(counsellor_id, ()), zone
-            )
-            seconds = sum((s.interval.end - s.interval.start).total_seconds() for s in shifts)
-            if seconds:
-                hours[organisation] = hours.get(organisation, 0.0) + seconds / 3600
+            if (counsellor_id, day) in changed:
+                shifts = shifts_on(
+                    day, weekly.get(counsellor_id, ()), changes.get(counsellor_id, ()), zone
+                )
+                length = sum((s.interval.end - s.interval.start).total_seconds() for s in shifts)
+                worked = length / 3600
+            else:
+                worked = usual.get((counsellor_id, day.weekday()), 0.0)
+            if worked:
+                hours[organisation] = hours.get(organisation, 0.0) + worked
     return hours

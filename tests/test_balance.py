@@ -82,6 +82,11 @@ def test_eligible_shares_of_missing_zero_and_all_zero_weights() -> None:
         "lhh": 0.0,
     }
     assert eligible_shares({"awo": 0, "drk": -2}, ["awo", "drk"]) == {"awo": 0.5, "drk": 0.5}
+    assert eligible_shares({"awo": 1, "drk": -1, "lhh": 3}, ["awo", "drk", "lhh"]) == {
+        "awo": 0.25,
+        "drk": 0.0,
+        "lhh": 0.75,
+    }
     assert eligible_shares({"awo": 1}, []) == {}
 
 
@@ -206,12 +211,10 @@ def test_equal_shortfalls_go_to_the_larger_weight_then_the_code() -> None:
     decision = choose(found, {"awo": 2, "drk": 2}, EMPTY)
     assert (decision.organisation, decision.rule) == ("awo", TIE_BROKEN)
     # A difference far below a thousandth of a session is float noise, not a shortfall.
-    nearly = Tally({"awo": 0.1 + 0.2, "drk": 0.3}, {})
-    assert choose(found, {"awo": 1, "drk": 1}, nearly).rule == TIE_BROKEN
-    assert [s.organisation for s in choose(found, {"awo": 1, "drk": 1}, nearly).standings] == [
-        "awo",
-        "drk",
-    ]
+    nearly = Tally({"awo": 0.3, "drk": 0.3 + 1e-12}, {})
+    decision = choose(found, {"awo": 1, "drk": 1}, nearly)
+    assert (decision.organisation, decision.rule) == ("awo", TIE_BROKEN)
+    assert [s.organisation for s in decision.standings] == ["awo", "drk"]
 
 
 def test_one_eligible_organisation_is_the_only_candidate() -> None:

@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import date, time
 from zoneinfo import ZoneInfo
 
-from booking.plan import DatedChange, WeeklyBlock, public_holiday, shifts_on
+from hypothesis import given
+from hypothesis import strategies as st
+
+from booking.plan import (
+    DatedChange,
+    WeeklyBlock,
+    month_days,
+    planned_hours,
+    public_holiday,
+    shifts_on,
+)
 
 ZONE = ZoneInfo("Europe/Berlin")
 MONDAY = date(2026, 11, 23)
@@ -54,3 +64,44 @@ def test_lower_saxony_holidays() -> None:
     assert public_holiday(MONDAY) is None
     assert public_holiday(date(2026, 6, 4)) is None  # Corpus Christi: not in Lower Saxony
     assert public_holiday(date(2026, 6, 4), "DE", "BY") is not None
+
+
+CLOCK = st.integers(0, 47).map(lambda half: time(half // 2, 30 * (half % 2)))
+BLOCKS = st.lists(st.builds(WeeklyBlock, st.integers(0, 6), CLOCK, CLOCK), max_size=6)
+CHANGES = st.lists(
+    st.builds(
+        DatedChange,
+        st.sampled_from(month_days("2026-10")),
+        st.sampled_from(["absence", "extra"]),
+        st.none() | CLOCK,
+        st.none() | CLOCK,
+    ),
+    max_size=5,
+)
+
+
+@given(st.lists(st.tuples(BLOCKS, CHANGES), min_size=1, max_size=4), st.sets(st.integers(1, 31)))
+def test_planned_hours_add_up_each_days_shifts(
+    plans: list[tuple[list[WeeklyBlock], list[DatedChange]]], closed_days: set[int]
+) -> None:
+    """The weekday table is only a shortcut: the sum of every open day's shifts (October
+    2026 has the change back to winter time) is the same."""
+    weekly = {number: blocks for number, (blocks, _) in enumerate(plans)}
+    changes = {number: dated for number, (_, dated) in enumerate(plans)}
+    organisation_of = {number: f"org{number % 2}" for number in weekly}
+
+    def closed(day: date) -> bool:
+        return day.day in closed_days
+
+    expected: dict[str, float] = {}
+    for day in month_days("2026-10"):
+        if closed(day):
+            continue
+        for number, organisation in organisation_of.items():
+            for shift in shifts_on(day, weekly[number], changes[number], ZONE):
+                length = (shift.interval.end - shift.interval.start).total_seconds() / 3600
+                expected[organisation] = expected.get(organisation, 0.0) + length
+    found = planned_hours(month_days("2026-10"), weekly, changes, organisation_of, ZONE, closed)
+    assert set(found) == {k for k, v in expected.items() if v}
+    for organisation, total in found.items():
+        assert abs(total - expected[organisation]) < 1e-9

@@ -47,7 +47,10 @@ def test_display_name(full: str, shown: str) -> None:
     assert display_name(full) == shown
 
 
-@given(st.lists(st.text(min_size=1, max_size=12).filter(str.strip), min_size=2, max_size=4))
+NAME_PART = st.text(st.characters(categories=("L",)), min_size=1, max_size=12)
+
+
+@given(st.lists(NAME_PART, min_size=2, max_size=4))
 def test_display_name_never_shows_the_full_last_name(words: list[str]) -> None:
     full = " ".join(w.strip() for w in words)
     shown = display_name(full)

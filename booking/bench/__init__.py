@@ -1,0 +1,1 @@
+"""Measurements that run without a database: ``python -m booking.bench <name>``."""
