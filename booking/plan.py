@@ -140,10 +140,10 @@ def planned_hours(
         for block in blocks:
             if block.starts < block.ends:
                 key = (counsellor_id, block.weekday)
-                length = (block.ends.hour - block.starts.hour) * 60 + (
+                minutes = (block.ends.hour - block.starts.hour) * 60 + (
                     block.ends.minute - block.starts.minute
                 )
-                usual[key] = usual.get(key, 0.0) + length / 60
+                usual[key] = usual.get(key, 0.0) + minutes / 60
     changed = {(cid, change.day) for cid, dated in changes.items() for change in dated}
     hours: dict[str, float] = {}
     for day in days:
@@ -154,8 +154,8 @@ def planned_hours(
                 shifts = shifts_on(
                     day, weekly.get(counsellor_id, ()), changes.get(counsellor_id, ()), zone
                 )
-                length = sum((s.interval.end - s.interval.start).total_seconds() for s in shifts)
-                worked = length / 3600
+                seconds = sum((s.interval.end - s.interval.start).total_seconds() for s in shifts)
+                worked = seconds / 3600
             else:
                 worked = usual.get((counsellor_id, day.weekday()), 0.0)
             if worked:
