@@ -59,10 +59,11 @@ from booking.models import (
     WorkShift,
     clock_time,
 )
-from booking.plan import DatedChange, WeeklyBlock
+from booking.plan import DatedChange
 from booking.services.accounts import audit
 from booking.services.admin import Busy, Rejected
 from booking.services.bookings import slot_key
+from booking.services.days import dated_change, weekly_block
 from booking.slots import Interval
 
 
@@ -112,18 +113,13 @@ async def load_plan(now: datetime) -> Plan:
             PlacedBlock(
                 shift.id,
                 shift.location_id,  # type: ignore[attr-defined]
-                WeeklyBlock(
-                    shift.weekday,
-                    clock_time(shift.starts),
-                    clock_time(shift.ends),
-                    shift.room_id,  # type: ignore[attr-defined]
-                ),
+                weekly_block(shift),
             )
         )
     changes: dict[int, list[PlacedChange]] = defaultdict(list)
     for row in await PlanException.filter(day__gte=since):
         changes[row.counsellor_id].append(  # type: ignore[attr-defined]
-            PlacedChange(row.id, row.location_id, _dated(row))  # type: ignore[attr-defined]
+            PlacedChange(row.id, row.location_id, dated_change(row))  # type: ignore[attr-defined]
         )
     staffing = {
         c.id: Staffing(
@@ -139,16 +135,6 @@ async def load_plan(now: datetime) -> Plan:
     }
     organisations = {o.id: o.active for o in await Organisation.all()}
     return Plan(staffing, places, organisations)
-
-
-def _dated(row: PlanException) -> DatedChange:
-    return DatedChange(
-        row.day,
-        row.kind,
-        None if row.starts is None else clock_time(row.starts),
-        None if row.ends is None else clock_time(row.ends),
-        row.room_id,  # type: ignore[attr-defined]
-    )
 
 
 async def future_sessions(now: datetime) -> list[Session]:

@@ -47,6 +47,27 @@ def zone_of(location: Location) -> ZoneInfo:
     return ZoneInfo(location.timezone)
 
 
+def weekly_block(row: WorkShift) -> WeeklyBlock:
+    """A stored block of the weekly plan as the pure plan takes it."""
+    return WeeklyBlock(
+        row.weekday,
+        clock_time(row.starts),
+        clock_time(row.ends),
+        row.room_id,  # type: ignore[attr-defined]
+    )
+
+
+def dated_change(row: PlanException) -> DatedChange:
+    """A stored absence or extra hours as the pure plan takes it."""
+    return DatedChange(
+        row.day,
+        row.kind,
+        None if row.starts is None else clock_time(row.starts),
+        None if row.ends is None else clock_time(row.ends),
+        row.room_id,  # type: ignore[attr-defined]
+    )
+
+
 async def load_day(location: Location, day: date, *, exclude_booking_id: int | None = None) -> Day:
     zone = zone_of(location)
     day_start = at(day, time(0), zone)
@@ -69,25 +90,10 @@ async def load_day(location: Location, day: date, *, exclude_booking_id: int | N
     )
     weekly: dict[int, list[WeeklyBlock]] = defaultdict(list)
     for block in await WorkShift.filter(location_id=location.id, weekday=day.weekday()):
-        weekly[block.counsellor_id].append(  # type: ignore[attr-defined]
-            WeeklyBlock(
-                block.weekday,
-                clock_time(block.starts),
-                clock_time(block.ends),
-                block.room_id,  # type: ignore[attr-defined]
-            )
-        )
+        weekly[block.counsellor_id].append(weekly_block(block))  # type: ignore[attr-defined]
     changes: dict[int, list[DatedChange]] = defaultdict(list)
     for change in await PlanException.filter(location_id=location.id, day=day):
-        changes[change.counsellor_id].append(  # type: ignore[attr-defined]
-            DatedChange(
-                change.day,
-                change.kind,
-                None if change.starts is None else clock_time(change.starts),
-                None if change.ends is None else clock_time(change.ends),
-                change.room_id,  # type: ignore[attr-defined]
-            )
-        )
+        changes[change.counsellor_id].append(dated_change(change))  # type: ignore[attr-defined]
 
     busy: dict[int, list[Interval]] = defaultdict(list)
     sessions: dict[int, int] = defaultdict(int)

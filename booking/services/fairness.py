@@ -29,11 +29,10 @@ from booking.models import (
     PlanException,
     TargetWeight,
     WorkShift,
-    clock_time,
 )
 from booking.plan import DatedChange, WeeklyBlock, at, month_days, planned_hours, public_holiday
 from booking.services.accounts import audit
-from booking.services.days import Day, zone_of
+from booking.services.days import Day, dated_change, weekly_block, zone_of
 from booking.settings import Settings
 from booking.slots import Slot
 
@@ -119,21 +118,12 @@ async def month_plan_hours(location: Location, month: str) -> dict[str, float]:
     }
     weekly: dict[int, list[WeeklyBlock]] = defaultdict(list)
     for block in await WorkShift.filter(location_id=location.id):
-        weekly[block.counsellor_id].append(  # type: ignore[attr-defined]
-            WeeklyBlock(block.weekday, clock_time(block.starts), clock_time(block.ends))
-        )
+        weekly[block.counsellor_id].append(weekly_block(block))  # type: ignore[attr-defined]
     changes: dict[int, list[DatedChange]] = defaultdict(list)
     for change in await PlanException.filter(
         location_id=location.id, day__gte=days[0], day__lte=days[-1]
     ):
-        changes[change.counsellor_id].append(  # type: ignore[attr-defined]
-            DatedChange(
-                change.day,
-                change.kind,
-                None if change.starts is None else clock_time(change.starts),
-                None if change.ends is None else clock_time(change.ends),
-            )
-        )
+        changes[change.counsellor_id].append(dated_change(change))  # type: ignore[attr-defined]
     closures = set(
         await ClosureDay.filter(
             location_id=location.id, day__gte=days[0], day__lte=days[-1]
