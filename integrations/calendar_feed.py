@@ -1,18 +1,20 @@
 """A counsellor's personal calendar feed (iCalendar, METHOD:PUBLISH), for Outlook or a phone.
 
 Subscribed calendars are read by many clients that know nothing about our time zones, so every
-event is written in UTC. The feed names no applicant: topic, language and reference only.
+event is written in UTC. The feed names no applicant: topic, language and reference only. The
+events are built by the same helper as the invitations (``integrations.invitations``), so a
+session looks the same in the feed and in the invitation mail.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from icalendar import Calendar, Event
+from integrations.invitations import PRODID, _common_event, clean_line, new_calendar
 
-PRODID = "-//welcome-desk//booking//EN"
+__all__ = ["PRODID", "FeedEvent", "feed"]
 
 
 @dataclass(frozen=True)
@@ -27,34 +29,25 @@ class FeedEvent:
     cancelled: bool
 
 
-def _clean(text: str) -> str:
-    # One line, no quotes: some clients break on either in a summary.
-    return " ".join(text.replace('"', "").split())
-
-
 def feed(name: str, events: Iterable[FeedEvent], now: datetime) -> bytes:
-    calendar = Calendar()
-    calendar.add("prodid", PRODID)
-    calendar.add("version", "2.0")
-    calendar.add("method", "PUBLISH")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", _clean(name))
+    calendar = new_calendar("PUBLISH")
+    calendar.add("x-wr-calname", clean_line(name))
     # Ask clients to refresh every half hour (most apply their own minimum).
     calendar.add("refresh-interval", timedelta(minutes=30), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT30M")
-    stamp = now.astimezone(UTC)
     for item in events:
-        event = Event()
-        event.add("uid", item.uid)
-        event.add("dtstamp", stamp)
-        event.add("dtstart", item.start.astimezone(UTC))
-        event.add("dtend", item.end.astimezone(UTC))
-        event.add("summary", _clean(item.summary))
-        event.add("location", _clean(item.location))
-        event.add("description", item.description)
-        event.add("sequence", item.sequence)
-        event.add("status", "CANCELLED" if item.cancelled else "CONFIRMED")
-        event.add("transp", "OPAQUE")
-        calendar.add_component(event)
+        calendar.add_component(
+            _common_event(
+                uid=item.uid,
+                sequence=item.sequence,
+                start=item.start,
+                end=item.end,
+                summary=item.summary,
+                description=item.description,
+                location=item.location,
+                cancelled=item.cancelled,
+                now=now,
+            )
+        )
     body: bytes = calendar.to_ical()
     return body
