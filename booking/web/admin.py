@@ -5,7 +5,6 @@ Every route needs the "administer" permission."""
 
 from __future__ import annotations
 
-from datetime import UTC
 from functools import partial
 
 from starlette.requests import Request
@@ -13,17 +12,17 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from booking import admin_forms as forms
-from booking.models import BOOKED, Booking, ClosureDay, Location, OpeningHours, Room
+from booking.models import ClosureDay, Location, OpeningHours, Room
 from booking.services import admin, admin_plans
 from booking.web import admin_people
 from booking.web import admin_plans as plan_pages
 from booking.web.admin_common import (
     actor,
     admin_route,
-    busy_page,
+    apply_change,
     confirm_active,
     form_page,
-    outcome_page,
+    future_bookings,
     read_form,
     saved,
     today,
@@ -170,16 +169,12 @@ async def location_closures(request: Request) -> Response:
     if parsed is None:
         return await _closures_page(request, location, form.values, errors)
     back = f"{BASE}/{location.id}/closures"
+    title = f"{location.name}: {parsed.day.isoformat()}"
+    change = partial(admin_plans.close_day, location, parsed)
     try:
-        outcome = await admin_plans.close_day(
-            location, parsed, form.decision, actor(request), request_time(request)
-        )
+        return await apply_change(request, form, change, action=back, back=back, title=title)
     except admin.Rejected as problem:
         return await _closures_page(request, location, form.values, problem.errors)
-    except admin.Busy:
-        return busy_page(request, back)
-    title = f"{location.name}: {parsed.day.isoformat()}"
-    return await outcome_page(request, outcome, form, action=back, back=back, title=title)
 
 
 async def closure_remove(request: Request) -> Response:
@@ -196,14 +191,6 @@ async def closure_remove(request: Request) -> Response:
     return saved(back)
 
 
-async def _future_bookings(location_id: int, request: Request) -> int:
-    return await Booking.filter(
-        location_id=location_id,
-        status=BOOKED,
-        start__gt=request_time(request).astimezone(UTC),
-    ).count()
-
-
 async def location_active(request: Request) -> Response:
     location = await _location(request)
     if location is None:
@@ -211,7 +198,7 @@ async def location_active(request: Request) -> Response:
     back = f"{BASE}/{location.id}"
     context = {
         "location": location,
-        "bookings": await _future_bookings(location.id, request),
+        "bookings": await future_bookings(request, location_id=location.id),
         "back": back,
     }
     return await confirm_active(

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,6 +16,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute
 
 from booking.admin_forms import MESSAGES, Decision, read_active, read_decision
+from booking.models import BOOKED, Booking
 from booking.services import admin, admin_plans
 from booking.vocabulary import N_
 from booking.web.auth import Handler, request_time, staff_page, staff_route
@@ -93,6 +95,12 @@ def form_page(
     )
 
 
+async def future_bookings(request: Request, **record: int) -> int:
+    """How many booked sessions still to come belong to a record (e.g. ``location_id=3``)."""
+    upcoming = request_time(request).astimezone(UTC)
+    return await Booking.filter(status=BOOKED, start__gt=upcoming, **record).count()
+
+
 def saved(path: str) -> Response:
     separator = "&" if "?" in path else "?"
     return RedirectResponse(f"{path}{separator}done=saved", status_code=303)
@@ -131,8 +139,23 @@ async def outcome_page(
     return staff_page(request, "staff/admin/result.html", context)
 
 
-# Sets a record active or not with the coordinator's decision about affected bookings.
+# A checked change, its own arguments bound: called with the coordinator's decision about
+# affected bookings, the actor and the time.
+Change = Callable[[Decision, str, datetime], Awaitable[admin_plans.Outcome]]
+# Sets a record active or not, likewise.
 ActiveChange = Callable[[bool, Decision, str, datetime], Awaitable[admin_plans.Outcome]]
+
+
+async def apply_change(
+    request: Request, form: Form, change: Change, *, action: str, back: str, title: str
+) -> Response:
+    """Run a checked change and answer with its outcome: saved, the bookings it would affect,
+    or (if someone else changed the data meanwhile) the page that says so."""
+    try:
+        outcome = await change(form.decision, actor(request), request_time(request))
+    except admin.Busy:
+        return busy_page(request, back)
+    return await outcome_page(request, outcome, form, action=action, back=back, title=title)
 
 
 async def confirm_active(
@@ -153,11 +176,9 @@ async def confirm_active(
     active, errors = read_active(form.values)
     if active is None:
         return form_page(request, template, context, errors)
-    try:
-        outcome = await change(active, form.decision, actor(request), request_time(request))
-    except admin.Busy:
-        return busy_page(request, back)
-    return await outcome_page(request, outcome, form, action=action, back=back, title=title)
+    return await apply_change(
+        request, form, partial(change, active), action=action, back=back, title=title
+    )
 
 
 def admin_route(path: str, handler: Handler, methods: Sequence[str] = ("GET", "POST")) -> BaseRoute:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC
 from functools import partial
 
 from starlette.requests import Request
@@ -10,15 +9,15 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from booking import admin_forms as forms
-from booking.models import BOOKED, Booking, Counsellor, Organisation
+from booking.models import Counsellor, Organisation
 from booking.services import admin, admin_plans
 from booking.web.admin_common import (
     actor,
     admin_route,
-    busy_page,
+    apply_change,
     confirm_active,
     form_page,
-    outcome_page,
+    future_bookings,
     read_form,
     saved,
 )
@@ -103,11 +102,7 @@ async def organisation_active(request: Request) -> Response:
         "counsellors": await Counsellor.filter(
             organisation_id=organisation.id, active=True
         ).count(),
-        "bookings": await Booking.filter(
-            organisation_id=organisation.id,
-            status=BOOKED,
-            start__gt=request_time(request).astimezone(UTC),
-        ).count(),
+        "bookings": await future_bookings(request, organisation_id=organisation.id),
     }
     return await confirm_active(
         request,
@@ -197,14 +192,9 @@ async def counsellor_edit(request: Request) -> Response:
     parsed, errors = await _read_counsellor(form.values, topics, counsellor)
     if parsed is None:
         return await _counsellor_form(request, form.values, topics, errors, counsellor)
-    try:
-        outcome = await admin_plans.update_counsellor(
-            counsellor, parsed, form.decision, actor(request), request_time(request)
-        )
-    except admin.Busy:
-        return busy_page(request, back)
-    return await outcome_page(
-        request, outcome, form, action=back, back=back, title=parsed.display_name
+    change = partial(admin_plans.update_counsellor, counsellor, parsed)
+    return await apply_change(
+        request, form, change, action=back, back=back, title=parsed.display_name
     )
 
 
@@ -215,11 +205,7 @@ async def counsellor_active(request: Request) -> Response:
     back = f"{COUNSELLORS}/{counsellor.id}"
     context = {
         "counsellor": counsellor,
-        "bookings": await Booking.filter(
-            counsellor_id=counsellor.id,
-            status=BOOKED,
-            start__gt=request_time(request).astimezone(UTC),
-        ).count(),
+        "bookings": await future_bookings(request, counsellor_id=counsellor.id),
     }
     return await confirm_active(
         request,

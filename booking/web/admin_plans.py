@@ -3,6 +3,9 @@ sessions that need attention because their counsellor can no longer hold them.""
 
 from __future__ import annotations
 
+from datetime import datetime
+from functools import partial
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
@@ -15,9 +18,8 @@ from booking.services import admin, admin_plans
 from booking.web.admin_common import (
     actor,
     admin_route,
-    busy_page,
+    apply_change,
     form_page,
-    outcome_page,
     read_form,
     saved,
     today,
@@ -105,17 +107,10 @@ async def block_remove(request: Request) -> Response:
             "back": back,
         }
         return staff_page(request, "staff/admin/block_remove.html", context)
-    form = await read_form(request)
-    try:
-        outcome = await admin_plans.remove_block(
-            block, form.decision, actor(request), request_time(request)
-        )
-    except admin.Busy:
-        return busy_page(request, back)
-    return await outcome_page(
+    return await apply_change(
         request,
-        outcome,
-        form,
+        await read_form(request),
+        partial(admin_plans.remove_block, block),
         action=f"{back}/{block.id}/remove",
         back=back,
         title=block.counsellor.display_name,
@@ -161,17 +156,13 @@ async def exceptions(request: Request) -> Response:
     if parsed is None:
         return await _exceptions_page(request, counsellor, form.values, errors)
     back = f"{COUNSELLORS}/{counsellor.id}/exceptions"
+    change = partial(admin_plans.add_exception, counsellor, parsed)
     try:
-        outcome = await admin_plans.add_exception(
-            counsellor, parsed, form.decision, actor(request), request_time(request)
+        return await apply_change(
+            request, form, change, action=back, back=back, title=counsellor.display_name
         )
     except admin.Rejected as problem:
         return await _exceptions_page(request, counsellor, form.values, problem.errors)
-    except admin.Busy:
-        return busy_page(request, back)
-    return await outcome_page(
-        request, outcome, form, action=back, back=back, title=counsellor.display_name
-    )
 
 
 async def exception_remove(request: Request) -> Response:
@@ -185,17 +176,10 @@ async def exception_remove(request: Request) -> Response:
     if request.method == "GET":
         context = {"row": row, "kinds": forms.KINDS, "clock": forms.format_clock, "back": back}
         return staff_page(request, "staff/admin/exception_remove.html", context)
-    form = await read_form(request)
-    try:
-        outcome = await admin_plans.remove_exception(
-            row, form.decision, actor(request), request_time(request)
-        )
-    except admin.Busy:
-        return busy_page(request, back)
-    return await outcome_page(
+    return await apply_change(
         request,
-        outcome,
-        form,
+        await read_form(request),
+        partial(admin_plans.remove_exception, row),
         action=f"{back}/{row.id}/remove",
         back=back,
         title=row.counsellor.display_name,
@@ -220,16 +204,16 @@ async def attention(request: Request) -> Response:
 async def attention_move(request: Request) -> Response:
     booking_id: int = request.path_params["booking_id"]
     form = await read_form(request)
-    decision = Decision(MOVE, form.decision.choices)
+
+    async def move(decision: Decision, who: str, when: datetime) -> admin_plans.Outcome:
+        # The page's only answer is "move": the form carries just the chosen counsellors.
+        moving = Decision(MOVE, decision.choices)
+        return await admin_plans.move_stranded(booking_id, moving, who, when)
+
     try:
-        outcome = await admin_plans.move_stranded(
-            booking_id, decision, actor(request), request_time(request)
-        )
+        return await apply_change(request, form, move, action=ATTENTION, back=ATTENTION, title="")
     except NotFound:
         return error_page(request, "not_found", 404)
-    except admin.Busy:
-        return busy_page(request, ATTENTION)
-    return await outcome_page(request, outcome, form, action=ATTENTION, back=ATTENTION, title="")
 
 
 routes: list[BaseRoute] = [
