@@ -8,6 +8,7 @@ hold the location's booking lock (booking/services/bookings.py).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -69,16 +70,18 @@ def month_bounds(month: str, location: Location) -> tuple[datetime, datetime]:
     return first.astimezone(UTC), last.astimezone(UTC)
 
 
-async def _codes() -> dict[int, str]:
-    return {o.id: o.code for o in await Organisation.all()}
-
-
 async def tally(
-    location: Location, month: str, rules: Rules, *, exclude_booking_id: int | None = None
+    location: Location,
+    month: str,
+    rules: Rules,
+    *,
+    exclude_booking_id: int | None = None,
+    organisations: Sequence[Organisation] | None = None,
 ) -> Tally:
     """Entitlement and actual sessions per organisation code, so far this month: two
-    aggregate queries, whatever the month holds."""
-    codes = await _codes()
+    aggregate queries, whatever the month holds. (``organisations``: all of them, if the
+    caller has them already.)"""
+    codes = {o.id: o.code for o in organisations or await Organisation.all()}
     first, last = month_bounds(month, location)
     counted = Booking.filter(
         location_id=location.id,
@@ -147,24 +150,32 @@ class Weights:
     overridden: frozenset[str]  # codes whose weight an admin set
 
 
-async def weights(location: Location, month: str, now: datetime, rules: Rules) -> Weights:
+async def weights(
+    location: Location,
+    month: str,
+    now: datetime,
+    rules: Rules,
+    *,
+    organisations: Sequence[Organisation] | None = None,
+) -> Weights:
     """The default from the month's plan hours, with admins' overrides that have begun: a
     per-location override first, then the organisation's general target weight."""
+    organisations = organisations or await Organisation.all()
     computed = balance.default_weights(
         await month_plan_hours(location, month), rules.base_percent / 100
     )
     values = dict(computed)
     overridden: set[str] = set()
-    for organisation in await Organisation.filter(active=True, target_weight__isnull=False):
-        assert organisation.target_weight is not None
-        values[organisation.code] = organisation.target_weight
-        overridden.add(organisation.code)
+    for organisation in organisations:
+        if organisation.active and organisation.target_weight is not None:
+            values[organisation.code] = organisation.target_weight
+            overridden.add(organisation.code)
     latest: dict[int, TargetWeight] = {}
     for row in await TargetWeight.filter(
         location_id=location.id, since__lte=now.astimezone(UTC)
     ).order_by("since", "id"):
         latest[row.organisation_id] = row  # type: ignore[attr-defined]
-    codes = await _codes()
+    codes = {o.id: o.code for o in organisations}
     for organisation_id, row in latest.items():
         code = codes[organisation_id]
         if row.weight is None:
@@ -204,6 +215,7 @@ class Placement:
     decision: Decision
     weights: Weights
     month: str
+    organisation_ids: dict[str, int]  # by code, for storing the shares
 
 
 async def decide(
@@ -219,12 +231,19 @@ async def decide(
     """The balanced choice for one slot; call it under the location's booking lock, so that
     the tally it reads cannot change before the booking is written."""
     month = month_of(slot.start, location)
-    in_force = await weights(location, month, now, rules)
-    so_far = await tally(location, month, rules, exclude_booking_id=exclude_booking_id)
+    organisations = await Organisation.all()
+    in_force = await weights(location, month, now, rules, organisations=organisations)
+    so_far = await tally(
+        location,
+        month,
+        rules,
+        exclude_booking_id=exclude_booking_id,
+        organisations=organisations,
+    )
     decision = balance.choose(
         candidates_for(day, slot), in_force.values, so_far, requested=requested
     )
-    return Placement(decision, in_force, month)
+    return Placement(decision, in_force, month, {o.code: o.id for o in organisations})
 
 
 def explanation(decision: Decision, in_force: Weights, now: datetime) -> dict[str, Any]:
@@ -261,7 +280,7 @@ def explanation(decision: Decision, in_force: Weights, now: datetime) -> dict[st
 async def record(booking: Booking, placement: Placement, now: datetime) -> None:
     """Store the decision's shares (replacing earlier ones) and its explanation."""
     decision, in_force, month = placement.decision, placement.weights, placement.month
-    codes = {code: id_ for id_, code in (await _codes()).items()}
+    codes = placement.organisation_ids
     await AllocationShare.filter(booking_id=booking.id).delete()
     await AllocationShare.bulk_create(
         [
@@ -296,9 +315,10 @@ async def report(
     location: Location, month: str, now: datetime, rules: Rules
 ) -> tuple[list[ReportRow], Weights]:
     """Per organisation: the weight in force now, entitlement, actual sessions, deviation."""
-    so_far = await tally(location, month, rules)
-    in_force = await weights(location, month, now, rules)
-    names = {o.code: o.name for o in await Organisation.all()}
+    organisations = await Organisation.all()
+    so_far = await tally(location, month, rules, organisations=organisations)
+    in_force = await weights(location, month, now, rules, organisations=organisations)
+    names = {o.code: o.name for o in organisations}
     codes = sorted(
         set(in_force.values) | set(so_far.entitlement) | set(so_far.actual),
         key=lambda c: names.get(c, c),

@@ -67,14 +67,17 @@ def _int(text: str | None, field: str) -> int | None:
     return int(text)
 
 
-async def _query(request: Request, *, location_required: bool) -> ScheduleQuery:
-    """Read the filters, narrowed by the access rules (ScopeRefused, NotFound, BadQuery)."""
+async def _query(request: Request, *, for_api: bool) -> ScheduleQuery:
+    """Read the filters, narrowed by the access rules (ScopeRefused, NotFound, BadQuery).
+
+    The API needs a location and answers with all the caller may see; the page falls back
+    to the first location and opens on a counsellor's own sessions."""
     params = request.query_params
     principal: Principal = request.state.principal
     code = params.get("location", "")
     if code:
         location = await service.location_by_code(code)
-    elif location_required:
+    elif for_api:
         raise BadQuery("location")
     else:
         found = await service.default_location()
@@ -90,10 +93,8 @@ async def _query(request: Request, *, location_required: bool) -> ScheduleQuery:
         organisation = await service.organisation_by_code(params["organisation"])
     counsellor_id = _int(params.get("counsellor"), "counsellor")
     view = params.get("view", "")
-    # A counsellor's page opens on their own sessions; the API answers with all they may see.
-    is_page = not request.url.path.startswith("/api/")
     own_view = view != "organisation" and counsellor_id is None and organisation is None
-    if principal.role == COUNSELLOR and own_view and is_page:
+    if principal.role == COUNSELLOR and own_view and not for_api:
         counsellor_id = request.state.user.counsellor_id
         view = "mine"
     counsellor_organisation = (
@@ -114,7 +115,7 @@ async def _query(request: Request, *, location_required: bool) -> ScheduleQuery:
 
 async def _page_query(request: Request) -> ScheduleQuery | Response:
     try:
-        return await _query(request, location_required=False)
+        return await _query(request, for_api=False)
     except ScopeRefused as refused:
         return error_page(request, refused.code, 403)
     except BadQuery:
@@ -292,7 +293,7 @@ def _entry_json(entry: service.Entry, zone: Any) -> dict[str, Any]:
 
 async def api_schedule(request: Request) -> Response:
     try:
-        query = await _query(request, location_required=True)
+        query = await _query(request, for_api=True)
     except ScopeRefused as refused:
         return JSONResponse({"error": refused.code}, status_code=403)
     except BadQuery as bad:
