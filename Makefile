@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 BOOKING_DEMO ?= 1
 export BOOKING_DEMO
 
-.PHONY: run test venv lint typecheck check bench bench-load bench-balance bench-fairness locales clean
+.PHONY: run test venv lint typecheck check bench bench-load bench-balance bench-fairness bench-mail locales clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed (set PYTHON=python3.11)" if sys.version_info < (3, 11) else 0)'
@@ -36,7 +36,7 @@ typecheck: venv
 check: lint typecheck test
 
 # Benchmarks print their figures; they are not part of `make test`.
-bench: bench-load bench-balance bench-fairness
+bench: bench-load bench-balance bench-fairness bench-mail
 
 bench-load: venv
 	$(BIN)/python tests/benchmarks/bench_load.py --database sqlite
@@ -50,10 +50,16 @@ bench-balance: venv
 bench-fairness: venv
 	$(BIN)/python tests/benchmarks/bench_fairness_report.py
 
+bench-mail: venv
+	$(BIN)/python tests/benchmarks/bench_mail.py --database sqlite --messages 2000
+	@if [ -n "$$BOOKING_TEST_POSTGRES_URL" ]; then \
+		$(BIN)/python tests/benchmarks/bench_mail.py --database postgres --messages 2000; \
+	else echo "bench-mail: set BOOKING_TEST_POSTGRES_URL to run it on PostgreSQL too"; fi
+
 # Re-extract the strings and merge them into every catalog (then translate the new ones).
 locales: venv
 	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --omit-header -o locales/messages.pot .
-	$(BIN)/pybabel update -D messages -i locales/messages.pot -d locales --ignore-obsolete
+	$(BIN)/pybabel update -D messages -i locales/messages.pot -d locales --ignore-obsolete --no-fuzzy-matching --width 100
 	$(BIN)/python locales/fill_english.py
 
 clean:

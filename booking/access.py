@@ -31,6 +31,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "read_fairness": frozenset({ADMIN, COUNSELLOR}),
     "set_weights": frozenset({ADMIN}),
     "read_allocation": frozenset({ADMIN}),
+    # The outbox: admins see why a mail failed and send it again; a message itself is personal
+    # data (address, name, session), so opening one is audited.
+    "read_mail": frozenset({ADMIN}),
 }
 
 

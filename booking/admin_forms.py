@@ -353,6 +353,7 @@ class CounsellorForm:
     languages: tuple[str, ...]
     topics: tuple[str, ...]
     email: str
+    mail_invitations: bool = True  # new, moved and cancelled sessions as invitation mails
 
 
 def parse_languages(value: str) -> tuple[str, ...] | None:
@@ -392,7 +393,11 @@ def read_counsellor(
         errors["email"] = "email_invalid"
     if errors or organisation_id is None or languages is None:
         return None, errors
-    return CounsellorForm(display_name, organisation_id, languages, chosen, email), errors
+    # A checkbox: absent when unticked.
+    wants_mail = text(data, "mail_invitations") in ("on", "1", "true")
+    return CounsellorForm(
+        display_name, organisation_id, languages, chosen, email, wants_mail
+    ), errors
 
 
 @dataclass(frozen=True)

@@ -23,12 +23,16 @@ from tortoise.contrib.starlette import RegisterTortoise
 
 from booking.db import sqlite_url_with_pragmas, tortoise_config
 from booking.i18n import load_translations
+from booking.mail_texts import MailTexts
 from booking.services import privacy
+from booking.services.outbox import Mailer
+from booking.services.sender import Sender
 from booking.settings import Settings
 from booking.web import admin, api, fairness, pages, reception, schedule, staff, statistics
 from booking.web.errors import CatchAllMiddleware, exception_handlers
 from booking.web.middleware import RequestContextMiddleware
 from booking.web.rendering import TEMPLATES_DIR, Renderer
+from integrations.mail import DirectoryTransport, MailTransport, SmtpTransport
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 Clock = Callable[[], datetime]
@@ -40,6 +44,32 @@ def system_clock() -> datetime:
 
 async def health(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
+
+
+def build_mailer(settings: Settings, renderer: Renderer) -> Mailer:
+    """What writes messages into the outbox, in the booking transactions."""
+    domain = settings.mail_from_address.rpartition("@")[2]
+    texts = MailTexts(renderer, settings.mail_from_address, settings.mail_from_name, domain)
+    return Mailer(texts, settings.secret_key.value, settings.base_url, settings.reminder_time)
+
+
+def build_transport(settings: Settings) -> MailTransport:
+    """SMTP when a host is set; otherwise .eml files in BOOKING_MAIL_DIR (the demo)."""
+    if not settings.smtp_host:
+        return DirectoryTransport(settings.mail_dir)
+    return SmtpTransport(
+        settings.smtp_host,
+        settings.smtp_port,
+        settings.smtp_security,  # type: ignore[arg-type]  # validated by Settings
+        settings.smtp_username or None,
+        settings.smtp_password.value or None,
+    )
+
+
+def build_sender(settings: Settings, clock: Clock) -> Sender:
+    return Sender(
+        build_transport(settings), settings.mail_from_address, settings.mail_from_name, clock
+    )
 
 
 def create_app(settings: Settings, clock: Clock = system_clock) -> Starlette:
@@ -54,14 +84,17 @@ def create_app(settings: Settings, clock: Clock = system_clock) -> Starlette:
 
             # Personal data past its retention: blanked at start-up, then every hour.
             await privacy.anonymise_logged(now, settings.retention_days)
-            purge = asyncio.create_task(
-                privacy.anonymise_periodically(now, settings.retention_days)
-            )
+            tasks = [
+                asyncio.create_task(privacy.anonymise_periodically(now, settings.retention_days))
+            ]
+            if settings.mail_sender:
+                tasks.append(asyncio.create_task(build_sender(settings, now).run()))
             try:
                 yield
             finally:
-                purge.cancel()
-                await asyncio.gather(purge, return_exceptions=True)
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
 
     app = Starlette(
         routes=[
@@ -95,6 +128,7 @@ def create_app(settings: Settings, clock: Clock = system_clock) -> Starlette:
     app.state.settings = settings
     app.state.clock = clock
     app.state.renderer = Renderer(load_translations(), TEMPLATES_DIR)
+    app.state.mailer = build_mailer(settings, app.state.renderer)
     logging.getLogger("booking").setLevel(settings.log_level.upper())
     # Tortoise logs every query with its parameters at DEBUG: names and e-mail addresses.
     logging.getLogger("tortoise").setLevel(max(logging.INFO, logging.getLogger("booking").level))

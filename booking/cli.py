@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import logging
 import sys
@@ -174,6 +175,36 @@ def cmd_purge(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_send_mail(settings: Settings, args: argparse.Namespace) -> int:
+    """The outbox sender as its own worker, beside or instead of the one in the service."""
+    from booking.app import build_sender, system_clock
+
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
+    )
+    sender = build_sender(settings, system_clock)
+    where = settings.smtp_host or f"{settings.mail_dir}/ (.eml files)"
+
+    async def run() -> None:
+        await _with_database(settings)
+        try:
+            if args.once:
+                tally = await sender.drain()
+                print(
+                    f"Mail to {where}: {tally.sent} sent, {tally.retrying} to try again, "
+                    f"{tally.failed} failed for good."
+                )
+            else:
+                print(f"Sending mail to {where}; stop with Ctrl+C.")
+                await sender.run()
+        finally:
+            await Tortoise.close_connections()
+
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C is the way to stop the worker
+        asyncio.run(run())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m booking", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -194,6 +225,10 @@ def build_parser() -> argparse.ArgumentParser:
     purge.add_argument(
         "--days", type=int, help="days after the session (default BOOKING_RETENTION_DAYS, 30)"
     )
+    mail = commands.add_parser(
+        "send-mail", help="send the outbox's due messages (BOOKING_SMTP_HOST or BOOKING_MAIL_DIR)"
+    )
+    mail.add_argument("--once", action="store_true", help="send what is due now, then stop")
     serve = commands.add_parser("serve", help="serve HTTP (BOOKING_HOST, BOOKING_PORT)")
     serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     return parser
@@ -206,6 +241,7 @@ COMMANDS = {
     "serve": cmd_serve,
     "create-user": cmd_create_user,
     "purge": cmd_purge,
+    "send-mail": cmd_send_mail,
 }
 
 

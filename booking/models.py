@@ -119,6 +119,8 @@ class Counsellor(Model):
     active = fields.BooleanField(default=True)
     # The secret of the personal calendar feed, stored hashed; resetting it ends the old URL.
     feed_token_hash = fields.CharField(max_length=64, null=True, unique=True)
+    # Whether new, moved and cancelled sessions reach the counsellor as invitation mails.
+    mail_invitations = fields.BooleanField(default=True)
 
     class Meta:
         table = "counsellor"
@@ -222,6 +224,9 @@ class Booking(Model):
     outcome_note = fields.CharField(max_length=500, default="")
     anonymised_at = fields.DatetimeField(null=True)
     manage_token_hash = fields.CharField(max_length=64, unique=True)
+    # The manage token is derived from this nonce and the secret key, so that later mails
+    # (reminder, changes made by staff) can carry the link; NULL for bookings made before.
+    token_nonce = fields.CharField(max_length=32, null=True)
     # Set while the booking is active, NULL once cancelled; unique, so the database itself
     # refuses a second active booking of a counsellor's slot or of an office appointment.
     slot_key = fields.CharField(max_length=64, null=True, unique=True)
@@ -346,3 +351,48 @@ class AuditEntry(Model):
 
     class Meta:
         table = "audit_entry"
+
+
+PENDING = "pending"
+SENDING = "sending"
+SENT = "sent"
+FAILED = "failed"
+MAIL_STATUSES = (PENDING, SENDING, SENT, FAILED)
+
+
+class OutboxMessage(Model):
+    # One e-mail, written in the transaction of the change that causes it and sent after
+    # commit (booking/services/outbox.py). Rendered when written: a later change never
+    # alters what an earlier message says. Personal data: blanked by the anonymisation.
+    id = fields.BigIntField(primary_key=True)
+    message_id = fields.CharField(max_length=200, unique=True)  # <...@domain>, from the start
+    booking: fields.ForeignKeyNullableRelation[Booking] = fields.ForeignKeyField(
+        "models.Booking", related_name="messages", null=True, on_delete=fields.SET_NULL
+    )
+    # Messages of one thread (a booking's applicant, reminder or one counsellor) go out in
+    # the order written, so that the latest SEQUENCE always arrives last.
+    thread = fields.CharField(max_length=64)
+    kind = fields.CharField(max_length=24)  # booking/notices.py: CONFIRMED, UPDATED, ...
+    recipient = fields.CharField(max_length=16)  # applicant or counsellor
+    to_address = fields.CharField(max_length=254)
+    to_name = fields.CharField(max_length=100, default="")
+    language = fields.CharField(max_length=35)
+    subject = fields.CharField(max_length=300)
+    text = fields.TextField()
+    html = fields.TextField()
+    calendar = fields.TextField(null=True)  # iCalendar with CRLF line ends
+    calendar_method = fields.CharField(max_length=16, null=True)
+    sequence = fields.IntField(null=True)  # the invitation's SEQUENCE
+    status = fields.CharField(max_length=16, default=PENDING)
+    next_attempt_at = fields.DatetimeField()  # not before; a reminder's is the day before
+    expires_at = fields.DatetimeField()  # not worth sending after (the session's start)
+    attempts = fields.IntField(default=0)
+    last_error = fields.CharField(max_length=200, default="")  # no address, no content
+    claim = fields.CharField(max_length=32, null=True)  # the sender that holds it
+    lease_until = fields.DatetimeField(null=True)  # after this, another sender may take it
+    created_at = fields.DatetimeField()
+    sent_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "outbox_message"
+        indexes = (("status", "next_attempt_at"), ("thread", "id"))

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import time
+from email.utils import parseaddr
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -17,6 +19,9 @@ DEMO_SECRET_KEY = "demo-secret-key-do-not-use-in-production"
 DEMO_LINK_SECRET = "demo-link-secret-do-not-use-in-production"
 MIN_SECRET_LENGTH = 16
 MAX_RETENTION_DAYS = 3650
+DEMO_MAIL_FROM = "Willkommensberatung <beratung@welcome-demo.invalid>"
+SMTP_SECURITY = ("starttls", "tls", "none")
+DEFAULT_SMTP_PORT = {"starttls": 587, "tls": 465, "none": 25}
 
 
 class SettingsError(Exception):
@@ -67,6 +72,24 @@ class Settings:
     # organisations, and whether a no-show counts as a session delivered.
     balance_base_percent: int = 30
     no_shows_count: bool = True
+    # Mail (integrations/mail.py). Without an SMTP host, messages become .eml files in mail_dir.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_security: str = "starttls"
+    smtp_username: str = ""
+    smtp_password: Secret = field(default_factory=lambda: Secret(""))
+    mail_from: str = DEMO_MAIL_FROM
+    mail_dir: Path = Path("data/mail")
+    mail_sender: bool = True  # run the outbox sender inside the service
+    reminder_time: time | None = time(17, 0)  # local time the day before; None: no reminders
+
+    @property
+    def mail_from_address(self) -> str:
+        return parseaddr(self.mail_from)[1]
+
+    @property
+    def mail_from_name(self) -> str:
+        return parseaddr(self.mail_from)[0]
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -92,6 +115,19 @@ class Settings:
         retention_days = whole("BOOKING_RETENTION_DAYS", "30", 1, MAX_RETENTION_DAYS)
         base_part = whole("BOOKING_BALANCE_BASE_PERCENT", "30", 0, 100)
         host = get("BOOKING_HOST", "127.0.0.1")
+        security = get("BOOKING_SMTP_SECURITY", "starttls").lower()
+        if security not in SMTP_SECURITY:
+            raise SettingsError(
+                f"BOOKING_SMTP_SECURITY must be starttls, tls or none, not {security!r}."
+            )
+        smtp_port = whole("BOOKING_SMTP_PORT", str(DEFAULT_SMTP_PORT[security]), 1, 65535)
+        reminder = get("BOOKING_REMINDER_TIME", "17:00").lower()
+        try:
+            reminder_time = None if reminder == "off" else time.fromisoformat(reminder)
+        except ValueError:
+            raise SettingsError(
+                f"BOOKING_REMINDER_TIME must be a time like 17:00, or off, not {reminder!r}."
+            ) from None
         default_secret_key = DEMO_SECRET_KEY if demo else ""
         default_link_secret = DEMO_LINK_SECRET if demo else ""
         settings = cls(
@@ -108,6 +144,15 @@ class Settings:
             retention_days=retention_days,
             balance_base_percent=base_part,
             no_shows_count=_flag(get("BOOKING_NO_SHOWS_COUNT", "1")),
+            smtp_host=get("BOOKING_SMTP_HOST", ""),
+            smtp_port=smtp_port,
+            smtp_security=security,
+            smtp_username=get("BOOKING_SMTP_USERNAME", ""),
+            smtp_password=Secret(env.get("BOOKING_SMTP_PASSWORD", "")),
+            mail_from=get("BOOKING_MAIL_FROM", DEMO_MAIL_FROM if demo else ""),
+            mail_dir=Path(get("BOOKING_MAIL_DIR", "data/mail")),
+            mail_sender=_flag(get("BOOKING_MAIL_SENDER", "1")),
+            reminder_time=reminder_time,
         )
         settings.validate()
         return settings
@@ -126,8 +171,17 @@ class Settings:
                 "BOOKING_DATABASE_URL must start with sqlite:// or postgres:// "
                 "(for example postgres://user:password@host:5432/booking)."
             )
-        if self.demo:
-            return
+        if not self.demo:
+            self._validate_secrets()
+        address = parseaddr(self.mail_from)[1]
+        if "@" not in address or any(c.isspace() or c in '"<>' for c in address):
+            raise SettingsError(
+                "BOOKING_MAIL_FROM must be the service mailbox, for example "
+                "'Willkommensberatung <beratung@stadt.example>'; calendars show it as the "
+                "organiser, so it must be a real address that can receive replies."
+            )
+
+    def _validate_secrets(self) -> None:
         for name, secret, demo_value in (
             ("BOOKING_SECRET_KEY", self.secret_key, DEMO_SECRET_KEY),
             ("BOOKING_LINK_SECRET", self.link_secret, DEMO_LINK_SECRET),

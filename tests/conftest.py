@@ -38,6 +38,7 @@ from booking.models import (
     OfficeAppointment,
     OpeningHours,
     Organisation,
+    OutboxMessage,
     PlanException,
     Room,
     StaffUser,
@@ -52,6 +53,8 @@ BERLIN = ZoneInfo("Europe/Berlin")
 # Monday 23 November 2026, 07:00 in Hannover: the demo location opens at 08:00.
 MONDAY = datetime(2026, 11, 23, tzinfo=BERLIN)
 NOW = MONDAY.replace(hour=7)
+
+TEST_MAIL_DIR = Path(tempfile.gettempdir()) / "booking-test-mail"
 
 POSTGRES_URL = os.environ.get("BOOKING_TEST_POSTGRES_URL", "").strip()
 DATABASES = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
@@ -123,6 +126,7 @@ async def clear_database() -> None:
         StaffUser,
         LoginFailure,
         AuditEntry,
+        OutboxMessage,
         AllocationShare,
         TargetWeight,
         Booking,
@@ -189,6 +193,9 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         "database_url": database_url,
         "base_url": "http://test",
         "demo": True,
+        # Tests send the outbox themselves (tests/test_sender.py), never into the checkout.
+        "mail_sender": False,
+        "mail_dir": TEST_MAIL_DIR,
     }
     values.update(overrides)
     return Settings(**values)

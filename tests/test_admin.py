@@ -336,6 +336,14 @@ async def test_counsellor_create_and_validate(admin: Admin) -> None:
         assert response.status_code == 422 and message in response.text, field
     refilled = await admin.post(path, {**form, "email": "bad"})
     assert 'value="forms" checked' in refilled.text and 'value="work">' in refilled.text
+    # Invitation mails: ticked for a new counsellor, and a counsellor can be switched off.
+    assert 'name="mail_invitations" value="on" checked' in (await admin.get(path)).text
+    assert made.mail_invitations is False  # the form above did not tick the box
+    edit = f"{ADMIN}/counsellors/{made.id}"
+    await admin.post(edit, {**form, "languages": "de, fa-AF, ar", "mail_invitations": "on"})
+    await made.refresh_from_db()
+    assert made.mail_invitations is True
+    assert 'name="mail_invitations" value="on" checked' in (await admin.get(edit)).text
 
 
 async def test_counsellor_list_is_paginated(admin: Admin) -> None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
@@ -12,11 +13,14 @@ from booking.settings import DEMO_LINK_SECRET
 from integrations.office_link import verify
 
 
-def run(*args: str, tmp_path: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, tmp_path: Path, stdin: str | None = None, **env_extra: str
+) -> subprocess.CompletedProcess[str]:
     env = {
         "PATH": "/usr/bin:/bin",
         "BOOKING_DEMO": "1",
         "BOOKING_DATABASE_URL": f"sqlite://{tmp_path / 'cli.sqlite3'}",
+        **env_extra,
     }
     return subprocess.run(
         [sys.executable, "-m", "booking", *args],
@@ -59,3 +63,31 @@ def test_create_user(tmp_path: Path) -> None:
     counsellor = ("create-user", "--role", "counsellor", "--password-stdin", "--username", "desk2")
     refused = run(*counsellor, tmp_path=tmp_path, stdin="a-long-password\n")
     assert refused.returncode == 2 and "counsellor required" in refused.stderr
+
+
+def test_send_mail_once_writes_the_due_messages(tmp_path: Path) -> None:
+    assert run("migrate", tmp_path=tmp_path).returncode == 0
+    now = datetime.now(UTC)
+    with sqlite3.connect(tmp_path / "cli.sqlite3") as db:
+        db.execute(
+            "INSERT INTO outbox_message (message_id, thread, kind, recipient, to_address,"
+            " to_name, language, subject, text, html, status, next_attempt_at, expires_at,"
+            " attempts, last_error, created_at) VALUES (?, 't', 'reminder', 'applicant',"
+            " 'amina@example.org', 'Amina', 'de', 'Erinnerung', 'Text', '<p>Text</p>',"
+            " 'pending', ?, ?, 0, '', ?)",
+            (
+                "<cli-1@welcome.example>",
+                # As Tortoise writes datetimes to SQLite (str, not isoformat: a space, no T).
+                str(now - timedelta(minutes=1)),
+                str(now + timedelta(days=1)),
+                str(now),
+            ),
+        )
+    mail_dir = tmp_path / "mail"
+    sent = run("send-mail", "--once", tmp_path=tmp_path, BOOKING_MAIL_DIR=str(mail_dir))
+    assert sent.returncode == 0, sent.stderr
+    assert "1 sent, 0 to try again, 0 failed for good" in sent.stdout
+    (file,) = mail_dir.glob("*.eml")
+    assert file.name == "cli-1@welcome.example.eml" and b"Subject: Erinnerung" in file.read_bytes()
+    again = run("send-mail", "--once", tmp_path=tmp_path, BOOKING_MAIL_DIR=str(mail_dir))
+    assert "0 sent" in again.stdout  # never twice

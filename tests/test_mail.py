@@ -10,18 +10,15 @@ import asyncio
 import email
 import email.policy
 import random
-import socket
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 import vobject  # type: ignore[import-untyped]
-from aiosmtpd.controller import Controller
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -35,6 +32,7 @@ from integrations.mail import (
     backoff,
     compose,
 )
+from tests.smtp import Recorder, free_port, smtp_server
 
 BERLIN = ZoneInfo("Europe/Berlin")
 START = datetime(2026, 11, 24, 10, 0, tzinfo=BERLIN)
@@ -126,47 +124,6 @@ def test_compose_cancel_and_plain_mail() -> None:
         compose(OutgoingMail(**{**outgoing().__dict__, "calendar_method": "CANCEL"}))
     with pytest.raises(ValueError):
         compose(outgoing(message_id="no id"))
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-class Recorder:
-    """An aiosmtpd handler that keeps what arrives, or answers RCPT or DATA with a reply."""
-
-    def __init__(self, rcpt_reply: str | None = None, data_reply: str | None = None) -> None:
-        self.rcpt_reply = rcpt_reply
-        self.data_reply = data_reply
-        self.received: list[bytes] = []
-
-    async def handle_RCPT(
-        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
-    ) -> str:
-        if self.rcpt_reply:
-            return self.rcpt_reply
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        if self.data_reply:
-            return self.data_reply
-        self.received.append(envelope.original_content)
-        return "250 OK"
-
-
-@contextmanager
-def smtp_server(handler: Recorder) -> Iterator[SmtpTransport]:
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield SmtpTransport("127.0.0.1", port, "none", timeout=2)
-    finally:
-        controller.stop()
 
 
 async def test_delivered_through_real_smtp_and_read_by_vobject() -> None:

@@ -19,8 +19,19 @@ from starlette.testclient import TestClient
 from booking.app import create_app
 from booking.demo import load_demo, load_demo_accounts
 from booking.demo_history import load_demo_history
-from booking.models import Booking, Counsellor, Location, Organisation, Room, StaffUser, WorkShift
-from booking.services import accounts
+from booking.models import (
+    BOOKED,
+    FAILED,
+    Booking,
+    Counsellor,
+    Location,
+    Organisation,
+    OutboxMessage,
+    Room,
+    StaffUser,
+    WorkShift,
+)
+from booking.services import accounts, outbox
 from tests.conftest import DATABASES, NOW, Clock, Service, at, clear_database, make_settings
 
 TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=30)
@@ -277,7 +288,12 @@ def admin_client(client: TestClient) -> TestClient:
 
     async def known_ids() -> None:
         await load_demo_history(NOW)
-        for model in (Location, Organisation, Counsellor, Room, WorkShift, Booking):
+        # Messages for the mail pages, as a booking writes them; one of them failed for good.
+        upcoming = await Booking.filter(start__gt=NOW, status=BOOKED).first()
+        assert upcoming is not None
+        written = await outbox.record_change(client.app.state.mailer, None, upcoming, NOW)
+        await OutboxMessage.filter(id=written[0].id).update(status=FAILED, last_error="refused")
+        for model in (Location, Organisation, Counsellor, Room, WorkShift, Booking, OutboxMessage):
             KNOWN_IDS.extend(await model.all().limit(20).values_list("id", flat=True))
 
     assert client.portal is not None

@@ -9,7 +9,11 @@ import pytest
 
 from booking.settings import DEMO_SECRET_KEY, Settings, SettingsError
 
-GOOD = {"BOOKING_SECRET_KEY": "k" * 32, "BOOKING_LINK_SECRET": "l" * 32}
+GOOD = {
+    "BOOKING_SECRET_KEY": "k" * 32,
+    "BOOKING_LINK_SECRET": "l" * 32,
+    "BOOKING_MAIL_FROM": "Beratung <beratung@stadt.example>",
+}
 
 
 def test_defaults() -> None:

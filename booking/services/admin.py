@@ -203,6 +203,7 @@ async def create_counsellor(form: CounsellorForm, actor: str, now: datetime) -> 
             languages=list(form.languages),
             topics=list(form.topics),
             email=form.email,
+            mail_invitations=form.mail_invitations,
         )
         # The display name is a member of staff's, not an applicant's: it may be audited.
         await audit(actor, "create", "counsellor", counsellor.id, form.display_name, now)

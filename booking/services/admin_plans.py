@@ -60,10 +60,12 @@ from booking.models import (
     clock_time,
 )
 from booking.plan import DatedChange
+from booking.services import outbox
 from booking.services.accounts import audit
 from booking.services.admin import Busy, Rejected
 from booking.services.bookings import slot_key
 from booking.services.days import dated_change, weekly_block
+from booking.services.outbox import Mailer
 from booking.slots import Interval
 
 
@@ -176,9 +178,11 @@ async def busy_around(sessions: Iterable[Session]) -> dict[int, list[Interval]]:
     return dict(busy)
 
 
-async def _move(move: Move, actor: str, now: datetime) -> bool:
+async def _move(move: Move, actor: str, now: datetime, mailer: Mailer | None) -> bool:
     session, to = move.session, move.to
     assert to is not None, "only a move with a target is applied"
+    booking = await Booking.get(id=session.booking_id)
+    before = await outbox.facts(booking)
     changed = await Booking.filter(
         id=session.booking_id, status=BOOKED, counsellor_id=session.counsellor_id
     ).update(
@@ -192,17 +196,24 @@ async def _move(move: Move, actor: str, now: datetime) -> bool:
     if changed:
         summary = f"counsellor {session.counsellor_id} -> {to.counsellor_id}"
         await audit(actor, "move", "booking", session.booking_id, summary, now)
+        await booking.refresh_from_db()
+        await outbox.record_change(mailer, before, booking, now)
     return changed == 1
 
 
 async def _apply_moves(
-    sessions: list[Session], plan: Plan, decision: Decision, actor: str, now: datetime
+    sessions: list[Session],
+    plan: Plan,
+    decision: Decision,
+    actor: str,
+    now: datetime,
+    mailer: Mailer | None = None,
 ) -> tuple[list[Move], list[Session]]:
     busy = await busy_around(sessions)
     moved: list[Move] = []
     left: list[Session] = []
     for move in plan_moves(sessions, plan, busy, decision.choices):
-        if move.to is not None and await _move(move, actor, now):
+        if move.to is not None and await _move(move, actor, now, mailer):
             moved.append(move)
         else:
             left.append(move.session)
@@ -210,7 +221,12 @@ async def _apply_moves(
 
 
 async def checked_save(
-    edit: Edit, write: Write, decision: Decision, actor: str, now: datetime
+    edit: Edit,
+    write: Write,
+    decision: Decision,
+    actor: str,
+    now: datetime,
+    mailer: Mailer | None = None,
 ) -> Outcome:
     """Save the edit unless it affects booked sessions the coordinator has not decided on."""
     try:
@@ -227,7 +243,7 @@ async def checked_save(
             if not hit:
                 return Outcome(saved=True)
             if decision.resolution == MOVE:
-                moved, left = await _apply_moves(hit, after, decision, actor, now)
+                moved, left = await _apply_moves(hit, after, decision, actor, now, mailer)
             else:
                 moved, left = [], hit
             for session in left:
@@ -239,7 +255,12 @@ async def checked_save(
 
 
 async def close_day(
-    location: Location, form: ClosureForm, decision: Decision, actor: str, now: datetime
+    location: Location,
+    form: ClosureForm,
+    decision: Decision,
+    actor: str,
+    now: datetime,
+    mailer: Mailer | None = None,
 ) -> Outcome:
     async def write() -> None:
         if await ClosureDay.exists(location_id=location.id, day=form.day):
@@ -249,11 +270,16 @@ async def close_day(
 
     if await ClosureDay.exists(location_id=location.id, day=form.day):
         raise Rejected({"day": "closure_exists"})
-    return await checked_save(CloseDay(location.id, form.day), write, decision, actor, now)
+    return await checked_save(CloseDay(location.id, form.day), write, decision, actor, now, mailer)
 
 
 async def set_location_active(
-    location: Location, active: bool, decision: Decision, actor: str, now: datetime
+    location: Location,
+    active: bool,
+    decision: Decision,
+    actor: str,
+    now: datetime,
+    mailer: Mailer | None = None,
 ) -> Outcome:
     async def write() -> None:
         await Location.filter(id=location.id).update(active=active)
@@ -261,11 +287,16 @@ async def set_location_active(
         await audit(actor, action, "location", location.id, location.code, now)
 
     edit = SetLocationActive(location.id, active)
-    return await checked_save(edit, write, decision, actor, now)
+    return await checked_save(edit, write, decision, actor, now, mailer)
 
 
 async def set_organisation_active(
-    organisation: Organisation, active: bool, decision: Decision, actor: str, now: datetime
+    organisation: Organisation,
+    active: bool,
+    decision: Decision,
+    actor: str,
+    now: datetime,
+    mailer: Mailer | None = None,
 ) -> Outcome:
     async def write() -> None:
         await Organisation.filter(id=organisation.id).update(active=active)
@@ -273,11 +304,16 @@ async def set_organisation_active(
         await audit(actor, action, "organisation", organisation.id, organisation.code, now)
 
     edit = SetOrganisationActive(organisation.id, active)
-    return await checked_save(edit, write, decision, actor, now)
+    return await checked_save(edit, write, decision, actor, now, mailer)
 
 
 async def update_counsellor(
-    counsellor: Counsellor, form: CounsellorForm, decision: Decision, actor: str, now: datetime
+    counsellor: Counsellor,
+    form: CounsellorForm,
+    decision: Decision,
+    actor: str,
+    now: datetime,
+    mailer: Mailer | None = None,
 ) -> Outcome:
     """Name, organisation, languages, topics and e-mail; dropping a language or topic that a
     booked session needs is a conflict like an absence."""
@@ -289,6 +325,7 @@ async def update_counsellor(
             languages=list(form.languages),
             topics=list(form.topics),
             email=form.email,
+            mail_invitations=form.mail_invitations,
         )
         await audit(actor, "update", "counsellor", counsellor.id, form.display_name, now)
 
@@ -299,11 +336,16 @@ async def update_counsellor(
         frozenset(form.languages),
         frozenset(form.topics),
     )
-    return await checked_save(edit, write, decision, actor, now)
+    return await checked_save(edit, write, decision, actor, now, mailer)
 
 
 async def set_counsellor_active(
-    counsellor: Counsellor, active: bool, decision: Decision, actor: str, now: datetime
+    counsellor: Counsellor,
+    active: bool,
+    decision: Decision,
+    actor: str,
+    now: datetime,
+    mailer: Mailer | None = None,
 ) -> Outcome:
     async def write() -> None:
         await Counsellor.filter(id=counsellor.id).update(active=active)
@@ -317,10 +359,12 @@ async def set_counsellor_active(
         frozenset(counsellor.languages),
         frozenset(counsellor.topics),
     )
-    return await checked_save(edit, write, decision, actor, now)
+    return await checked_save(edit, write, decision, actor, now, mailer)
 
 
-async def remove_block(block: WorkShift, decision: Decision, actor: str, now: datetime) -> Outcome:
+async def remove_block(
+    block: WorkShift, decision: Decision, actor: str, now: datetime, mailer: Mailer | None = None
+) -> Outcome:
     counsellor_id: int = block.counsellor_id  # type: ignore[attr-defined]
 
     async def write() -> None:
@@ -328,7 +372,9 @@ async def remove_block(block: WorkShift, decision: Decision, actor: str, now: da
         summary = f"counsellor {counsellor_id} weekday {block.weekday} {block.starts}-{block.ends}"
         await audit(actor, "remove_block", "work_shift", block.id, summary, now)
 
-    return await checked_save(DropBlock(counsellor_id, block.id), write, decision, actor, now)
+    return await checked_save(
+        DropBlock(counsellor_id, block.id), write, decision, actor, now, mailer
+    )
 
 
 async def _absence_locations(counsellor_id: int, form: ExceptionForm) -> list[int]:
@@ -351,7 +397,12 @@ async def _absence_locations(counsellor_id: int, form: ExceptionForm) -> list[in
 
 
 async def add_exception(
-    counsellor: Counsellor, form: ExceptionForm, decision: Decision, actor: str, now: datetime
+    counsellor: Counsellor,
+    form: ExceptionForm,
+    decision: Decision,
+    actor: str,
+    now: datetime,
+    mailer: Mailer | None = None,
 ) -> Outcome:
     location_ids = await _absence_locations(counsellor.id, form)
     starts = None if form.starts is None else clock_time(form.starts)
@@ -374,11 +425,11 @@ async def add_exception(
             summary = f"counsellor {counsellor.id} {form.kind} {form.day.isoformat()}"
             await audit(actor, "add_exception", "plan_exception", row.id, summary, now)
 
-    return await checked_save(edit, write, decision, actor, now)
+    return await checked_save(edit, write, decision, actor, now, mailer)
 
 
 async def remove_exception(
-    row: PlanException, decision: Decision, actor: str, now: datetime
+    row: PlanException, decision: Decision, actor: str, now: datetime, mailer: Mailer | None = None
 ) -> Outcome:
     counsellor_id: int = row.counsellor_id  # type: ignore[attr-defined]
 
@@ -387,7 +438,9 @@ async def remove_exception(
         summary = f"counsellor {counsellor_id} {row.kind} {row.day.isoformat()}"
         await audit(actor, "remove_exception", "plan_exception", row.id, summary, now)
 
-    return await checked_save(DropChange(counsellor_id, row.id), write, decision, actor, now)
+    return await checked_save(
+        DropChange(counsellor_id, row.id), write, decision, actor, now, mailer
+    )
 
 
 async def needing_attention(now: datetime) -> list[Affected]:
@@ -399,7 +452,9 @@ async def needing_attention(now: datetime) -> list[Affected]:
     return [Affected(s, tuple(replacements(s, plan, busy))) for s in stranded]
 
 
-async def move_stranded(booking_id: int, decision: Decision, actor: str, now: datetime) -> Outcome:
+async def move_stranded(
+    booking_id: int, decision: Decision, actor: str, now: datetime, mailer: Mailer | None = None
+) -> Outcome:
     """Move one session that needs attention to the chosen (or first eligible) counsellor."""
     try:
         async with in_transaction():
@@ -412,7 +467,7 @@ async def move_stranded(booking_id: int, decision: Decision, actor: str, now: da
                 raise NotFound()
             if not uncovered([session], plan):
                 return Outcome(saved=True)
-            moved, left = await _apply_moves([session], plan, decision, actor, now)
+            moved, left = await _apply_moves([session], plan, decision, actor, now, mailer)
             return Outcome(True, (Affected(session, ()),), tuple(moved), tuple(left))
     except IntegrityError:
         raise Busy() from None

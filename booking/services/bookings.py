@@ -38,7 +38,7 @@ from booking.models import (
     Organisation,
 )
 from booking.plan import room_for
-from booking.services import fairness
+from booking.services import fairness, outbox
 from booking.services.days import Day, load_day, local_date, rules_of
 from booking.slots import Interval, Slot, free_slots, languages_on_duty
 from booking.vocabulary import COMMON_LANGUAGES, FALLBACK_LANGUAGES
@@ -198,10 +198,13 @@ async def create_booking(
     now: datetime,
     ui_language: str = "de",
     balance_rules: fairness.Rules = fairness.DEFAULT_RULES,
+    mailer: outbox.Mailer | None = None,
 ) -> Booked:
     await check_organisation(choice.organisation)
     location, appointment = await resolve_link(link, now)
-    token = new_token()
+    # With a mailer the token is derived, so that later mails can carry the manage link too.
+    nonce = outbox.new_nonce() if mailer else None
+    token = mailer.manage_token(nonce) if mailer and nonce else new_token()
     key = appointment_key(location.id, link.ref)
     for _attempt in range(3):  # a fresh reference if one ever collides
         try:
@@ -251,10 +254,12 @@ async def create_booking(
                     phone=contact.phone,
                     consent_at=now,
                     manage_token_hash=hash_token(token),
+                    token_nonce=nonce,
                     slot_key=slot_key(counsellor_id, slot.start),
                     appointment_key=key,
                 )
                 await fairness.record(booking, placement, now)
+                await outbox.record_change(mailer, None, booking, now)
             return Booked(booking, token)
         except IntegrityError:
             # Only reachable if the lock was bypassed (e.g. rows written by hand) or a
@@ -320,6 +325,7 @@ async def reschedule(
     start: datetime,
     now: datetime,
     balance_rules: fairness.Rules = fairness.DEFAULT_RULES,
+    mailer: outbox.Mailer | None = None,
 ) -> Booking:
     """Move a planned session within its office appointment's window. A counsellor who is
     free at the new time keeps the session (and its place in the tally); otherwise the
@@ -333,6 +339,7 @@ async def reschedule(
             await booking.refresh_from_db()
             if not changeable(booking, now):
                 raise NotChangeable()
+            before = await outbox.facts(booking)
             day, offered = await _other_times(booking, now)
             slot = next((s for s in offered if s.start == start), None)
             if slot is None:
@@ -363,12 +370,13 @@ async def reschedule(
             await booking.save()
             if placement is not None:
                 await fairness.record(booking, placement, now)
+            await outbox.record_change(mailer, before, booking, now)
     except IntegrityError:
         raise SlotTaken(await reschedule_offer(booking, now)) from None
     return await find_booking(token)
 
 
-async def cancel(token: str, now: datetime) -> Booking:
+async def cancel(token: str, now: datetime, mailer: outbox.Mailer | None = None) -> Booking:
     """Cancel a planned session; cancelling again changes nothing."""
     booking = await find_booking(token)
     if booking.status == CANCELLED:
@@ -377,6 +385,7 @@ async def cancel(token: str, now: datetime) -> Booking:
         raise NotChangeable()
     async with in_transaction():
         await _lock_location(booking.location.id)
+        before = await outbox.facts(booking)
         changed = await Booking.filter(id=booking.id, status=BOOKED).update(
             status=CANCELLED,
             slot_key=None,
@@ -384,6 +393,9 @@ async def cancel(token: str, now: datetime) -> Booking:
             cancelled_at=now,
             sequence=F("sequence") + 1,
         )
+        if changed:
+            await booking.refresh_from_db()
+            await outbox.record_change(mailer, before, booking, now)
     if changed == 0:
         await booking.refresh_from_db()
         if booking.status != CANCELLED:
@@ -391,12 +403,16 @@ async def cancel(token: str, now: datetime) -> Booking:
     return await find_booking(token)
 
 
-async def erase_personal_data(token: str, now: datetime) -> Booking:
-    """The applicant's "delete my data": a planned session is cancelled first."""
+async def erase_personal_data(
+    token: str, now: datetime, mailer: outbox.Mailer | None = None
+) -> Booking:
+    """The applicant's "delete my data": a planned session is cancelled first. Messages not
+    yet sent go too, except the cancellation itself, which the applicant still receives."""
     booking = await find_booking(token)
     if changeable(booking, now):
-        booking = await cancel(token, now)
+        booking = await cancel(token, now, mailer)
     await Booking.filter(id=booking.id).update(name="", email="", phone="", anonymised_at=now)
+    await outbox.forget_booking(booking.id)
     return await find_booking(token)
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from booking.models import Booking
+from booking.services import outbox
 from booking.services.accounts import audit
 
 log = logging.getLogger("booking.privacy")
@@ -29,6 +30,7 @@ async def anonymise_due(now: datetime, retention_days: int) -> int:
     count: int = await Booking.filter(
         anonymised_at__isnull=True, end__lt=now - timedelta(days=retention_days)
     ).update(name="", email="", phone="", outcome_note="", anonymised_at=now)
+    await outbox.forget_delivered_of_anonymised()
     if count:
         await audit("system", "anonymise", "booking", "", f"{count} bookings", now)
     return count

@@ -1,7 +1,8 @@
 """Administration pages for coordinators: the overview, locations (opening hours, closure days,
 rooms). Organisations and counsellors are in admin_people.py, the weekly plans, dated
-exceptions and the bookings needing attention in admin_plans.py; all routes are exported here.
-Every route needs the "administer" permission."""
+exceptions and the bookings needing attention in admin_plans.py, the outbox in admin_mail.py;
+all routes are exported here. Every route needs the "administer" permission, the outbox's
+"read_mail"."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from starlette.routing import BaseRoute
 
 from booking import admin_forms as forms
 from booking.models import ClosureDay, Location, OpeningHours, Room
-from booking.services import admin, admin_plans
-from booking.web import admin_people
+from booking.services import admin, admin_plans, mail_admin
+from booking.web import admin_mail, admin_people
 from booking.web import admin_plans as plan_pages
 from booking.web.admin_common import (
     actor,
@@ -39,6 +40,7 @@ async def index(request: Request) -> Response:
     context = {
         "counts": await admin.counts(now),
         "attention": len(await admin_plans.needing_attention(now)),
+        "failed_mail": await mail_admin.failed_count(),
     }
     return staff_page(request, "staff/admin/index.html", context)
 
@@ -170,7 +172,7 @@ async def location_closures(request: Request) -> Response:
         return await _closures_page(request, location, form.values, errors)
     back = f"{BASE}/{location.id}/closures"
     title = f"{location.name}: {parsed.day.isoformat()}"
-    change = partial(admin_plans.close_day, location, parsed)
+    change = partial(admin_plans.close_day, location, parsed, mailer=request.app.state.mailer)
     try:
         return await apply_change(request, form, change, action=back, back=back, title=title)
     except admin.Rejected as problem:
@@ -205,7 +207,7 @@ async def location_active(request: Request) -> Response:
         request,
         "staff/admin/location_active.html",
         context,
-        partial(admin_plans.set_location_active, location),
+        partial(admin_plans.set_location_active, location, mailer=request.app.state.mailer),
         action=f"{back}/active",
         back=back,
         title=location.name,
@@ -285,4 +287,5 @@ routes: list[BaseRoute] = [
     admin_route("/staff/admin/rooms/{room_id:int}/active", room_active),
     *admin_people.routes,
     *plan_pages.routes,
+    *admin_mail.routes,
 ]

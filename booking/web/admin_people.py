@@ -108,7 +108,7 @@ async def organisation_active(request: Request) -> Response:
         request,
         "staff/admin/organisation_active.html",
         context,
-        partial(admin_plans.set_organisation_active, organisation),
+        partial(admin_plans.set_organisation_active, organisation, mailer=request.app.state.mailer),
         action=f"{ORGANISATIONS}/{organisation.id}/active",
         back=back,
         title=organisation.name,
@@ -160,7 +160,7 @@ async def _read_counsellor(
 
 async def counsellor_new(request: Request) -> Response:
     if request.method == "GET":
-        return await _counsellor_form(request, {}, [])
+        return await _counsellor_form(request, {"mail_invitations": "on"}, [])
     form = await read_form(request)
     topics = form.getlist("topics")
     parsed, errors = await _read_counsellor(form.values, topics)
@@ -185,6 +185,7 @@ async def counsellor_edit(request: Request) -> Response:
             "organisation": str(counsellor.organisation_id),  # type: ignore[attr-defined]
             "languages": ", ".join(counsellor.languages),
             "email": counsellor.email,
+            "mail_invitations": "on" if counsellor.mail_invitations else "",
         }
         return await _counsellor_form(request, values, list(counsellor.topics), None, counsellor)
     form = await read_form(request)
@@ -192,7 +193,9 @@ async def counsellor_edit(request: Request) -> Response:
     parsed, errors = await _read_counsellor(form.values, topics, counsellor)
     if parsed is None:
         return await _counsellor_form(request, form.values, topics, errors, counsellor)
-    change = partial(admin_plans.update_counsellor, counsellor, parsed)
+    change = partial(
+        admin_plans.update_counsellor, counsellor, parsed, mailer=request.app.state.mailer
+    )
     return await apply_change(
         request, form, change, action=back, back=back, title=parsed.display_name
     )
@@ -211,7 +214,7 @@ async def counsellor_active(request: Request) -> Response:
         request,
         "staff/admin/counsellor_active.html",
         context,
-        partial(admin_plans.set_counsellor_active, counsellor),
+        partial(admin_plans.set_counsellor_active, counsellor, mailer=request.app.state.mailer),
         action=f"{back}/active",
         back=back,
         title=counsellor.display_name,

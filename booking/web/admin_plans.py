@@ -110,7 +110,7 @@ async def block_remove(request: Request) -> Response:
     return await apply_change(
         request,
         await read_form(request),
-        partial(admin_plans.remove_block, block),
+        partial(admin_plans.remove_block, block, mailer=request.app.state.mailer),
         action=f"{back}/{block.id}/remove",
         back=back,
         title=block.counsellor.display_name,
@@ -156,7 +156,7 @@ async def exceptions(request: Request) -> Response:
     if parsed is None:
         return await _exceptions_page(request, counsellor, form.values, errors)
     back = f"{COUNSELLORS}/{counsellor.id}/exceptions"
-    change = partial(admin_plans.add_exception, counsellor, parsed)
+    change = partial(admin_plans.add_exception, counsellor, parsed, mailer=request.app.state.mailer)
     try:
         return await apply_change(
             request, form, change, action=back, back=back, title=counsellor.display_name
@@ -179,7 +179,7 @@ async def exception_remove(request: Request) -> Response:
     return await apply_change(
         request,
         await read_form(request),
-        partial(admin_plans.remove_exception, row),
+        partial(admin_plans.remove_exception, row, mailer=request.app.state.mailer),
         action=f"{back}/{row.id}/remove",
         back=back,
         title=row.counsellor.display_name,
@@ -208,7 +208,9 @@ async def attention_move(request: Request) -> Response:
     async def move(decision: Decision, who: str, when: datetime) -> admin_plans.Outcome:
         # The page's only answer is "move": the form carries just the chosen counsellors.
         moving = Decision(MOVE, decision.choices)
-        return await admin_plans.move_stranded(booking_id, moving, who, when)
+        return await admin_plans.move_stranded(
+            booking_id, moving, who, when, request.app.state.mailer
+        )
 
     try:
         return await apply_change(request, form, move, action=ATTENTION, back=ATTENTION, title="")

@@ -130,6 +130,7 @@ async def create_booking(request: Request) -> Response:
         _now(request),
         ui_language=request.state.language,
         balance_rules=_balance_rules(request),
+        mailer=request.app.state.mailer,
     )
     booking = await bookings.find_booking(booked.manage_token)
     base_url = request.app.state.settings.base_url
@@ -151,7 +152,7 @@ async def create_booking(request: Request) -> Response:
 async def booking_detail(request: Request) -> Response:
     token = request.path_params["token"]
     if request.method == "DELETE":
-        booking = await bookings.cancel(token, _now(request))
+        booking = await bookings.cancel(token, _now(request), request.app.state.mailer)
         return JSONResponse({"status": booking.status})
     booking = await bookings.find_booking(token)
     return JSONResponse(booking_json(booking))
@@ -163,7 +164,9 @@ async def reschedule(request: Request) -> Response:
     start, errors = read_start(data)
     if start is None:
         raise Invalid(errors)
-    booking = await bookings.reschedule(token, start, _now(request), _balance_rules(request))
+    booking = await bookings.reschedule(
+        token, start, _now(request), _balance_rules(request), request.app.state.mailer
+    )
     return JSONResponse(booking_json(booking))
 
 

@@ -193,6 +193,7 @@ async def addon_book(request: Request) -> Response:
             _now(request),
             ui_language=request.state.language,
             balance_rules=fairness.Rules.of(request.app.state.settings),
+            mailer=request.app.state.mailer,
         )
     except SlotTaken:
         notice = translate(request, NOTICES["slot_taken"])
@@ -233,7 +234,11 @@ async def manage_reschedule(request: Request) -> Response:
         if start is not None:
             try:
                 await bookings.reschedule(
-                    token, start, now, fairness.Rules.of(request.app.state.settings)
+                    token,
+                    start,
+                    now,
+                    fairness.Rules.of(request.app.state.settings),
+                    request.app.state.mailer,
                 )
                 return RedirectResponse(f"/manage/{token}?done=moved", status_code=303)
             except SlotTaken:
@@ -274,7 +279,7 @@ async def manage_cancel(request: Request) -> Response:
     token = request.path_params["token"]
     if request.method == "POST":
         try:
-            await bookings.cancel(token, _now(request))
+            await bookings.cancel(token, _now(request), request.app.state.mailer)
         except NotChangeable:
             return await _manage_notice(request, token, "not_changeable")
         return RedirectResponse(f"/manage/{token}?done=cancelled", status_code=303)
@@ -289,7 +294,7 @@ async def manage_cancel(request: Request) -> Response:
 async def manage_delete(request: Request) -> Response:
     token = request.path_params["token"]
     if request.method == "POST":
-        await bookings.erase_personal_data(token, _now(request))
+        await bookings.erase_personal_data(token, _now(request), request.app.state.mailer)
         return RedirectResponse(f"/manage/{token}?done=erased", status_code=303)
     booking = await bookings.find_booking(token)
     return render(

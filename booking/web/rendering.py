@@ -50,6 +50,13 @@ class Renderer:
     def gettext(self, language: str, message: str) -> str:
         return str(self.translations[language].gettext(message))
 
+    def render_mail(self, language: str, template: str, context: Mapping[str, Any]) -> str:
+        """A mail part (``.txt`` plain, ``.html`` escaped) in ``language``, without a request."""
+        env = self.environments[language]
+        return env.get_template(template).render(
+            lang=language, dir=text_direction(language), **context
+        )
+
     def render(
         self,
         request: Request,

@@ -1,0 +1,109 @@
+"""The outbox sender: claims due messages and delivers them through a transport.
+
+It runs inside the service (started by the lifespan, ``BOOKING_MAIL_SENDER=0`` switches it off)
+and as its own worker, ``python -m booking send-mail``; any number may run at once against one
+database (see booking/services/outbox.py). Temporary failures come back after an exponential
+back-off with jitter of at most a minute, so delivery resumes within about a minute of the
+mail server's return; permanent ones wait for an admin. Logs name counts and reasons, never an
+address or a subject.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from booking.models import OutboxMessage
+from booking.services import outbox
+from integrations.mail import (
+    DeliveryFailure,
+    MailTransport,
+    TemporaryFailure,
+    backoff,
+    compose,
+)
+
+log = logging.getLogger("booking.mail")
+
+BATCH = 50
+CONCURRENCY = 8  # connections to the mail server at once
+POLL_SECONDS = 1.0
+
+
+@dataclass
+class Tally:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+
+    def __iadd__(self, other: Tally) -> Tally:
+        self.sent += other.sent
+        self.retrying += other.retrying
+        self.failed += other.failed
+        return self
+
+
+@dataclass(frozen=True)
+class Sender:
+    transport: MailTransport
+    from_address: str
+    from_name: str
+    clock: Callable[[], datetime]
+    rng: random.Random = field(default_factory=random.Random)  # jitter needs no seed
+
+    async def send_due(self, limit: int = BATCH) -> Tally:
+        """One round: claim up to ``limit`` due messages and try each once."""
+        await outbox.expire(self.clock())
+        token, claimed = await outbox.claim(self.clock(), limit)
+        tally = Tally()
+        gate = asyncio.Semaphore(CONCURRENCY)
+
+        async def one(message: OutboxMessage) -> None:
+            async with gate:
+                await self._deliver(message, token, tally)
+
+        await asyncio.gather(*(one(m) for m in claimed))
+        return tally
+
+    async def _deliver(self, message: OutboxMessage, token: str, tally: Tally) -> None:
+        mail = compose(outbox.outgoing(message, self.from_address, self.from_name))
+        try:
+            await self.transport.send(mail)
+        except DeliveryFailure as failure:
+            if isinstance(failure, TemporaryFailure):
+                wait = backoff(message.attempts + 1, self.rng)
+                tally.retrying += 1
+            else:
+                wait = None
+                tally.failed += 1
+            log.warning("message %d not delivered: %s", message.id, failure.reason)
+            await outbox.mark_failed(message, token, failure.reason, self.clock(), wait)
+            return
+        if await outbox.mark_sent(message, token, self.clock()):
+            tally.sent += 1
+
+    async def drain(self) -> Tally:
+        """Send until nothing is due (tests, the ``--once`` command)."""
+        total = Tally()
+        while True:
+            tally = await self.send_due()
+            total += tally
+            if tally.sent + tally.retrying + tally.failed == 0:
+                return total
+
+    async def run(self, poll_seconds: float = POLL_SECONDS) -> None:
+        """Until cancelled: a failing round (database away) is logged and tried again."""
+        while True:
+            try:
+                tally = await self.send_due()
+            except Exception as error:
+                log.error("mail round failed: %s", type(error).__name__)
+                tally = Tally()
+            if tally.sent or tally.failed:
+                log.info("mail: %d sent, %d failed for good", tally.sent, tally.failed)
+            if tally.sent + tally.retrying + tally.failed < BATCH:
+                await asyncio.sleep(poll_seconds)
