@@ -28,7 +28,19 @@ from booking.services import privacy
 from booking.services.outbox import Mailer
 from booking.services.sender import Sender
 from booking.settings import Settings
-from booking.web import admin, api, fairness, pages, reception, schedule, staff, statistics
+from booking.web import (
+    admin,
+    api,
+    desk,
+    fairness,
+    pages,
+    reception,
+    schedule,
+    staff,
+    statistics,
+    walkins,
+    walkins_api,
+)
 from booking.web.errors import CatchAllMiddleware, exception_handlers
 from booking.web.middleware import RequestContextMiddleware
 from booking.web.rendering import TEMPLATES_DIR, Renderer
@@ -106,6 +118,9 @@ def create_app(settings: Settings, clock: Clock = system_clock) -> Starlette:
             *admin.routes,
             *statistics.routes,
             *fairness.routes,
+            *walkins.routes,
+            *walkins_api.routes,
+            *desk.routes,
             Route("/healthz", health, name="health"),
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],

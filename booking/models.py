@@ -47,6 +47,8 @@ class Location(Model):
     holiday_country = fields.CharField(max_length=2, default="DE")
     holiday_subdivision = fields.CharField(max_length=8, default="NI")
     active = fields.BooleanField(default=True)
+    # Walk-in tickets read e.g. "W 012": a letter the immigration office does not use.
+    ticket_prefix = fields.CharField(max_length=4, default="W")
     # Bumped as the first statement of every booking transaction: a write that takes the row
     # lock on PostgreSQL and the write lock on SQLite, so decisions per location never race.
     booking_lock = fields.BigIntField(default=0)
@@ -121,6 +123,9 @@ class Counsellor(Model):
     feed_token_hash = fields.CharField(max_length=64, null=True, unique=True)
     # Whether new, moved and cancelled sessions reach the counsellor as invitation mails.
     mail_invitations = fields.BooleanField(default=True)
+    # At the desk for walk-ins: set by calling (or "I am at my desk"), on that local day only.
+    desk_location_id = fields.IntField(null=True)
+    desk_since = fields.DatetimeField(null=True)
 
     class Meta:
         table = "counsellor"
@@ -193,8 +198,9 @@ class Booking(Model):
     location: fields.ForeignKeyRelation[Location] = fields.ForeignKeyField(
         "models.Location", related_name="bookings", on_delete=fields.RESTRICT
     )
-    appointment: fields.ForeignKeyRelation[OfficeAppointment] = fields.ForeignKeyField(
-        "models.OfficeAppointment", related_name="bookings", on_delete=fields.RESTRICT
+    # The office appointment it was added to; None for a walk-in served from the queue.
+    appointment: fields.ForeignKeyNullableRelation[OfficeAppointment] = fields.ForeignKeyField(
+        "models.OfficeAppointment", related_name="bookings", null=True, on_delete=fields.RESTRICT
     )
     counsellor: fields.ForeignKeyRelation[Counsellor] = fields.ForeignKeyField(
         "models.Counsellor", related_name="bookings", on_delete=fields.RESTRICT
@@ -396,3 +402,50 @@ class OutboxMessage(Model):
     class Meta:
         table = "outbox_message"
         indexes = (("status", "next_attempt_at"), ("thread", "id"))
+
+
+class Ticket(Model):
+    # A walk-in's place in the queue (booking/queue.py). Its number is unique per location and
+    # day; the status page is reached with a token stored only as a hash. Once a counsellor
+    # calls it, the session is a Booking with channel "walk_in" (schedule, outcome, balance).
+    id = fields.IntField(primary_key=True)
+    location: fields.ForeignKeyRelation[Location] = fields.ForeignKeyField(
+        "models.Location", related_name="tickets", on_delete=fields.CASCADE
+    )
+    day = fields.DateField()  # local to the location
+    number = fields.IntField()
+    token_hash = fields.CharField(max_length=64, unique=True)
+    topic = fields.CharField(max_length=16)
+    language = fields.CharField(max_length=35)
+    priority = fields.CharField(max_length=16, default="")  # a PRIORITY_REASONS code or ""
+    name = fields.CharField(max_length=40, default="")  # optional first name; personal data
+    status = fields.CharField(max_length=16, default="waiting")
+    arrived_at = fields.DatetimeField()
+    queued_at = fields.DatetimeField()  # its place in the queue; kept while parked
+    called_at = fields.DatetimeField(null=True)  # the latest call
+    first_called_at = fields.DatetimeField(null=True)  # for waiting times and the estimate
+    calls = fields.IntField(default=0)
+    started_at = fields.DatetimeField(null=True)
+    finished_at = fields.DatetimeField(null=True)
+    closed_reason = fields.CharField(max_length=32, default="")
+    counsellor: fields.ForeignKeyNullableRelation[Counsellor] = fields.ForeignKeyField(
+        "models.Counsellor", related_name="tickets", null=True, on_delete=fields.SET_NULL
+    )
+    room: fields.ForeignKeyNullableRelation[Room] = fields.ForeignKeyField(
+        "models.Room", related_name="tickets", null=True, on_delete=fields.SET_NULL
+    )
+    # Transferred: only this counsellor or organisation may call it.
+    for_counsellor_id = fields.IntField(null=True)
+    for_organisation_id = fields.IntField(null=True)
+    booking: fields.ForeignKeyNullableRelation[Booking] = fields.ForeignKeyField(
+        "models.Booking", related_name="tickets", null=True, on_delete=fields.SET_NULL
+    )
+    # The estimate given at registration, to measure its accuracy against first_called_at.
+    estimate_earliest = fields.DatetimeField(null=True)
+    estimate_latest = fields.DatetimeField(null=True)
+    anonymised_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "ticket"
+        unique_together = (("location_id", "day", "number"),)
+        indexes = (("location_id", "day", "status"),)

@@ -46,7 +46,7 @@ class Entry:
     reference: str
     status: str
     display_name: str
-    appointment_start: datetime
+    appointment_start: datetime | None  # None for a walk-in
     checked_in_at: datetime | None
     outcome_topics: tuple[str, ...]
     referral: str
@@ -99,7 +99,7 @@ def _entry(booking: Booking) -> Entry:
         reference=booking.reference,
         status=booking.status,
         display_name=display_name(booking.name),
-        appointment_start=booking.appointment.start,
+        appointment_start=booking.appointment.start if booking.appointment else None,
         checked_in_at=booking.checked_in_at,
         outcome_topics=tuple(booking.outcome_topics),
         referral=booking.referral,

@@ -58,11 +58,15 @@ def booking_json(booking: Booking) -> dict[str, Any]:
             "name": booking.location.name,
             "address": booking.location.address,
         },
-        "appointment": {
-            "ref": booking.appointment.ref,
-            "start": _iso(booking.appointment.start, zone),
-            "duration": booking.appointment.duration_minutes,
-        },
+        "appointment": (
+            {
+                "ref": booking.appointment.ref,
+                "start": _iso(booking.appointment.start, zone),
+                "duration": booking.appointment.duration_minutes,
+            }
+            if booking.appointment
+            else None  # a walk-in served from the queue
+        ),
     }
 
 

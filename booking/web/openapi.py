@@ -343,7 +343,11 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                             "description": "First name and initial; empty once anonymised.",
                         },
                         "room": {"type": ["string", "null"]},
-                        "appointment_start": {"type": "string", "format": "date-time"},
+                        "appointment_start": {
+                            "type": ["string", "null"],
+                            "format": "date-time",
+                            "description": "the office appointment; null for a walk-in",
+                        },
                         "checked_in": {"type": "boolean"},
                     },
                 },

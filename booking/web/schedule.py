@@ -286,7 +286,7 @@ def _entry_json(entry: service.Entry, zone: Any) -> dict[str, Any]:
         "status": entry.status,
         "display_name": entry.display_name,
         "room": entry.room,
-        "appointment_start": iso(entry.appointment_start),
+        "appointment_start": iso(entry.appointment_start) if entry.appointment_start else None,
         "checked_in": entry.checked_in_at is not None,
     }
 

@@ -1,0 +1,227 @@
+"""The walk-in queue's rules: who is next for a counsellor, where a ticket stands, and how long
+it will probably wait (issue 6).
+
+Pure functions over plain data; the clock is passed in. The services (booking/services/walkins.py)
+read the stored tickets, counsellors and sessions, call these under the location's lock and
+write the result.
+
+Order: a ticket with a priority reason (small children, disability, pregnancy, an urgent
+deadline) before one without, then by the time it joined the queue, then by number. A parked
+ticket (its holder was called to the immigration office's counter) keeps its original time, so
+it comes back to the front when resumed.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from booking.slots import Interval
+
+# Ticket states.
+WAITING = "waiting"
+CALLED = "called"  # shown on the display, the visitor walks to the desk
+SERVING = "serving"  # the session has started
+PARKED = "parked"  # called to the immigration counter: keeps the place, not callable
+DONE = "done"
+NO_SHOW = "no_show"
+CLOSED = "closed"  # not served by closing time, or withdrawn; ``closed_reason`` says why
+TICKET_STATES = (WAITING, CALLED, SERVING, PARKED, DONE, NO_SHOW, CLOSED)
+OPEN_STATES = (WAITING, CALLED, SERVING, PARKED)
+
+PRIORITY_REASONS = ("children", "disability", "pregnancy", "deadline")
+
+# Until today has finished sessions to learn from: how long a session on a topic takes.
+DEFAULT_MINUTES: Mapping[str, int] = {
+    "forms": 30,
+    "education": 35,
+    "family": 35,
+    "housing": 35,
+    "leisure": 25,
+    "work": 35,
+    "health": 35,
+    "other": 30,
+}
+FALLBACK_MINUTES = 30
+MIN_SAMPLES = 3  # finished sessions of a topic today before their median replaces the default
+# The range around the simulated call time: sessions run shorter or longer than the median.
+EARLY_FACTOR = 0.75
+LATE_FACTOR = 1.35
+
+
+@dataclass(frozen=True)
+class Ticket:
+    id: int
+    number: int
+    topic: str
+    language: str
+    priority: bool
+    queued_at: datetime  # joined the queue (a resumed ticket keeps it)
+    counsellor_id: int | None = None  # transferred to this counsellor only
+    organisation: str | None = None  # transferred to this organisation only
+
+
+@dataclass(frozen=True)
+class Desk:
+    """A counsellor as the queue sees them."""
+
+    counsellor_id: int
+    organisation: str
+    languages: frozenset[str]
+    topics: frozenset[str]
+
+
+def fits(ticket: Ticket, desk: Desk) -> bool:
+    """The counsellor speaks the language and covers the topic, and the ticket was not
+    transferred to someone else."""
+    return (
+        ticket.language in desk.languages
+        and ticket.topic in desk.topics
+        and ticket.counsellor_id in (None, desk.counsellor_id)
+        and ticket.organisation in (None, desk.organisation)
+    )
+
+
+def queue_order(tickets: Iterable[Ticket]) -> list[Ticket]:
+    """Priority first, then the time each joined the queue, then the number."""
+    return sorted(tickets, key=lambda t: (not t.priority, t.queued_at, t.number, t.id))
+
+
+@dataclass(frozen=True)
+class Pick:
+    """What "call next" found for a counsellor."""
+
+    ticket: Ticket | None
+    # Why nothing was called although someone fits: the counsellor's next booked session
+    # begins sooner than a session usually takes (they may call anyway).
+    held_for_booking: bool = False
+
+
+def next_for(
+    desk: Desk,
+    waiting: Sequence[Ticket],
+    now: datetime,
+    next_booking: datetime | None,
+    typical: timedelta,
+    *,
+    anyway: bool = False,
+) -> Pick:
+    """The best waiting ticket for this counsellor: the first in queue order that fits.
+
+    Nothing is called when their next booked session begins sooner than a typical session
+    lasts, unless ``anyway``.
+    """
+    first = next((t for t in queue_order(waiting) if fits(t, desk)), None)
+    if first is None:
+        return Pick(None)
+    if not anyway and next_booking is not None and next_booking - now < typical:
+        return Pick(None, held_for_booking=True)
+    return Pick(first)
+
+
+def position(ticket_id: int, waiting: Sequence[Ticket]) -> int | None:
+    """1 for the next in line; None if the ticket is not waiting."""
+    for index, ticket in enumerate(queue_order(waiting), start=1):
+        if ticket.id == ticket_id:
+            return index
+    return None
+
+
+def typical_minutes(topic: str, finished_today: Mapping[str, Sequence[float]]) -> float:
+    """The median length of today's finished sessions on the topic, once there are enough;
+    until then the median over all topics, once there are enough; else the topic's default."""
+    own = finished_today.get(topic, ())
+    if len(own) >= MIN_SAMPLES:
+        return float(statistics.median(own))
+    everything = [m for minutes in finished_today.values() for m in minutes]
+    if len(everything) >= MIN_SAMPLES:
+        return float(statistics.median(everything))
+    return float(DEFAULT_MINUTES.get(topic, FALLBACK_MINUTES))
+
+
+@dataclass(frozen=True)
+class Staff:
+    """A counsellor for the forward simulation: when they can next take a walk-in, and what
+    blocks them later today (booked sessions, breaks, the end of their shift)."""
+
+    desk: Desk
+    free_from: datetime  # now, or when their current session or shift starts
+    until: datetime  # end of their last shift today
+    busy: tuple[Interval, ...] = field(default_factory=tuple)  # booked sessions and breaks
+
+
+@dataclass(frozen=True)
+class Estimate:
+    earliest: datetime
+    latest: datetime
+    after_closing: bool  # the wait will probably run past closing time
+
+
+def _first_gap(staff: Staff, after: datetime, length: timedelta) -> datetime | None:
+    """The first moment from ``after`` when the counsellor is free for ``length``."""
+    start = max(after, staff.free_from)
+    for block in sorted(staff.busy, key=lambda b: b.start):
+        if block.end <= start:
+            continue
+        if start + length <= block.start:
+            break
+        start = max(start, block.end)
+    return start if start + length <= staff.until else None
+
+
+def _simulate(
+    order: Sequence[Ticket],
+    target: int,
+    staff: Sequence[Staff],
+    now: datetime,
+    minutes: Mapping[str, float],
+    factor: float,
+) -> datetime | None:
+    """When the target ticket is called if everyone ahead is served in order, each by the
+    fitting counsellor who can start first."""
+    free = {s.desk.counsellor_id: max(now, s.free_from) for s in staff}
+    for ticket in order:
+        length = timedelta(minutes=minutes.get(ticket.topic, FALLBACK_MINUTES) * factor)
+        best: tuple[datetime, int] | None = None
+        for member in staff:
+            if not fits(ticket, member.desk):
+                continue
+            start = _first_gap(member, free[member.desk.counsellor_id], length)
+            if start is not None and (best is None or (start, member.desk.counsellor_id) < best):
+                best = (start, member.desk.counsellor_id)
+        if best is None:
+            if ticket.id == target:
+                return None
+            continue  # nobody can take this one today; it does not hold up the others
+        if ticket.id == target:
+            return best[0]
+        free[best[1]] = best[0] + length
+    return None
+
+
+def estimate(
+    ticket_id: int,
+    waiting: Sequence[Ticket],
+    staff: Sequence[Staff],
+    now: datetime,
+    minutes: Mapping[str, float],
+    closing: datetime,
+) -> Estimate | None:
+    """When the ticket will probably be called, as a range; None ("unknown") when nobody on
+    duty today fits it. Sessions running shorter and longer than usual give the range."""
+    order = queue_order(waiting)
+    if not any(t.id == ticket_id for t in order):
+        return None
+    ticket = next(t for t in order if t.id == ticket_id)
+    if not any(fits(ticket, s.desk) and s.until > now for s in staff):
+        return None
+    early = _simulate(order, ticket_id, staff, now, minutes, EARLY_FACTOR)
+    late = _simulate(order, ticket_id, staff, now, minutes, LATE_FACTOR)
+    if early is None:
+        # Even with short sessions nobody gets to it before their shifts end.
+        return Estimate(closing, closing, after_closing=True)
+    if late is None or late > closing:
+        return Estimate(early, max(early, min(late or closing, closing)), after_closing=True)
+    return Estimate(early, max(early, late), after_closing=False)
