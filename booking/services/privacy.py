@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from booking.models import Booking
+from booking.models import Booking, Ticket
 from booking.services import outbox
 from booking.services.accounts import audit
 
@@ -31,6 +31,10 @@ async def anonymise_due(now: datetime, retention_days: int) -> int:
         anonymised_at__isnull=True, end__lt=now - timedelta(days=retention_days)
     ).update(name="", email="", phone="", outcome_note="", anonymised_at=now)
     await outbox.forget_delivered_of_anonymised()
+    # A walk-in's optional first name, by the same rule (the day of the visit).
+    await Ticket.filter(
+        anonymised_at__isnull=True, arrived_at__lt=now - timedelta(days=retention_days)
+    ).update(name="", anonymised_at=now)
     if count:
         await audit("system", "anonymise", "booking", "", f"{count} bookings", now)
     return count

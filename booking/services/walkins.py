@@ -12,8 +12,11 @@ in the fair shares, the schedule and the statistics.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -40,6 +43,8 @@ from booking.services.bookings import hash_token, new_reference, new_token
 from booking.services.days import Day, load_day, local_date
 from booking.slots import Interval
 from booking.vocabulary import TOPICS, normalise_language
+
+log = logging.getLogger("booking.walkins")
 
 WALK_IN = "walk_in"
 NAME_MAX = 40
@@ -602,9 +607,36 @@ async def _release_booking(ticket: Ticket, now: datetime) -> None:
 
 async def close_day(location: Location, now: datetime) -> int:
     """Tickets still waiting or parked at closing time are closed, with a reason the status
-    page shows."""
+    page shows; so are any left from earlier days."""
+    today = local_date(now, location)
+    day = await load_day(location, today)
+    closing = max((o.end for o in day.location.opening), default=None)
+    last_day = today if closing is None or now >= closing else today - timedelta(days=1)
     return await Ticket.filter(
         location_id=location.id,
-        day__lte=local_date(now, location),
+        day__lte=last_day,
         status__in=(queue.WAITING, queue.PARKED),
     ).update(status=queue.CLOSED, closed_reason=CLOSED_AT_CLOSING, finished_at=now.astimezone(UTC))
+
+
+async def close_due(now: datetime) -> int:
+    """:func:`close_day` for every active location (the service runs it every few minutes)."""
+    closed = 0
+    for location in await Location.filter(active=True):
+        closed += await close_day(location, now)
+    return closed
+
+
+CLOSE_INTERVAL_SECONDS = 120.0
+
+
+async def close_periodically(
+    clock: Callable[[], datetime], interval: float = CLOSE_INTERVAL_SECONDS
+) -> None:
+    """Every ``interval`` seconds until cancelled; a failing run is logged by its type only."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await close_due(clock())
+        except Exception as error:
+            log.error("closing the day's tickets failed: %s", type(error).__name__)

@@ -1,0 +1,229 @@
+"""The walk-in service (booking/services/walkins.py) on SQLite and PostgreSQL: numbering,
+calls under the lock, the balance between free counsellors, the desk's actions, closing time,
+estimates and anonymisation."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+
+from booking import queue
+from booking.errors import Invalid, NotChangeable
+from booking.models import ATTENDED, CANCELLED, Booking, Counsellor, Location, Ticket
+from booking.services import fairness, walkins
+from booking.services.privacy import anonymise_due
+from booking.services.walkins import WalkInForm
+from tests.conftest import Service, at, utc
+
+RULES = fairness.DEFAULT_RULES
+
+
+async def hsc() -> Location:
+    return await Location.get(code="hsc")
+
+
+async def person(name: str) -> Counsellor:
+    return await Counsellor.get(display_name=name)
+
+
+async def register(
+    service: Service, topic: str = "forms", language: str = "de", priority: str = "", name: str = ""
+) -> walkins.Registered:
+    form = WalkInForm(topic, language, priority, name)
+    return await walkins.register(await hsc(), form, "reception", service.clock.now)
+
+
+def test_the_form_names_what_is_wrong() -> None:
+    with pytest.raises(Invalid) as caught:
+        walkins.read_walk_in(
+            {"topic": "cooking", "language": "??", "priority": "vip", "name": "<b>"}
+        )
+    assert set(caught.value.fields) == {"topic", "language", "priority", "name"}
+    form = walkins.read_walk_in({"topic": "work", "language": "FA-af", "name": "  Amina  "})
+    assert form == WalkInForm("work", "fa-AF", "", "Amina")
+
+
+async def test_numbers_are_unique_per_day_even_at_once(service: Service) -> None:
+    service.clock.now = at(9)
+    made = await asyncio.gather(*(register(service) for _ in range(15)))
+    assert sorted(r.ticket.number for r in made) == list(range(1, 16))
+    assert {r.label for r in made} >= {"W 001", "W 015"}
+    service.clock.now = at(9) + timedelta(days=1)  # a new day starts again at 1
+    assert (await register(service)).ticket.number == 1
+
+
+async def test_two_counsellors_calling_at_once_get_different_tickets(service: Service) -> None:
+    service.clock.now = at(10, 5)
+    for _ in range(3):
+        await register(service)
+    aylin, jonas = await person("Aylin K."), await person("Jonas M.")
+    location = await hsc()
+    first, second, again = await asyncio.gather(
+        walkins.call_next(aylin, location, service.clock.now, RULES, anyway=True),
+        walkins.call_next(jonas, location, service.clock.now, RULES, anyway=True),
+        walkins.call_next(aylin, location, service.clock.now, RULES, anyway=True),  # a double click
+    )
+    assert first is not None and second is not None and again is not None
+    assert first.id != second.id and again.id == first.id
+    assert await Ticket.filter(status=queue.CALLED).count() == 2
+    walk_ins = await Booking.filter(channel="walk_in", start__gte=utc(at(10)))
+    assert sorted(b.counsellor_id for b in walk_ins) == sorted([aylin.id, jonas.id])  # type: ignore[attr-defined]
+
+
+async def test_a_free_colleague_further_behind_gets_the_ticket(service: Service) -> None:
+    """Both at their desk and free: the ticket goes to the organisation the balance chooses;
+    the other counsellor's call leaves it for them."""
+    service.clock.now = at(10, 5)
+    location = await hsc()
+    aylin, deniz = await person("Aylin K."), await person("Deniz Y.")  # lhh and awo, both speak tr
+    for someone in (aylin, deniz):
+        await Counsellor.filter(id=someone.id).update(
+            desk_location_id=location.id, desk_since=service.clock.now
+        )
+    await register(service, language="tr")
+    month = fairness.month_of(service.clock.now, location)
+    so_far = await fairness.tally(location, month, RULES)
+    in_force = await fairness.weights(location, month, service.clock.now, RULES)
+    from booking import balance
+
+    decision = balance.choose(
+        [
+            balance.Candidate(aylin.id, "lhh", 0, service.clock.now),
+            balance.Candidate(deniz.id, "awo", 0, service.clock.now),
+        ],
+        in_force.values,
+        so_far,
+    )
+    rightful = aylin if decision.organisation == "lhh" else deniz
+    other = deniz if rightful is aylin else aylin
+    assert await walkins.call_next(other, location, service.clock.now, RULES, anyway=True) is None
+    taken = await walkins.call_next(rightful, location, service.clock.now, RULES, anyway=True)
+    assert taken is not None and taken.counsellor_id == rightful.id  # type: ignore[attr-defined]
+    booking = await Booking.get(id=taken.booking_id)  # type: ignore[attr-defined]
+    assert (
+        booking.allocation is not None
+        and booking.allocation["organisation"] == decision.organisation
+    )
+
+
+async def test_a_booked_session_soon_holds_the_call(service: Service) -> None:
+    service.clock.now = at(9, 15)
+    link = service.link(at(11, 30), ref="ABH-HOLD")
+    booked = await service.client.post(
+        "/api/v1/bookings",
+        json=service.booking_body(link, at(10, 30), language="tr", organisation="awo"),
+    )
+    assert booked.status_code == 201, booked.text
+    deniz = await person("Deniz Y.")
+    booking = await Booking.get(reference=booked.json()["reference"])
+    assert booking.counsellor_id == deniz.id  # type: ignore[attr-defined]
+    service.clock.now = at(10, 5)  # 25 minutes before it: less than a session takes
+    await register(service, language="tr")
+    with pytest.raises(walkins.Held):
+        await walkins.call_next(deniz, await hsc(), service.clock.now, RULES)
+    called = await walkins.call_next(deniz, await hsc(), service.clock.now, RULES, anyway=True)
+    assert called is not None
+
+
+async def test_serving_parking_and_finishing(service: Service) -> None:
+    service.clock.now = at(10, 5)
+    location = await hsc()
+    first = await register(service)
+    second = await register(service)
+    aylin = await person("Aylin K.")
+    called = await walkins.call_next(aylin, location, service.clock.now, RULES, anyway=True)
+    assert called is not None and called.id == first.ticket.id
+    # Called to the immigration counter: parked, and the session counts for nobody.
+    parked = await walkins.act(called.id, "park", aylin, service.clock.now)
+    assert parked.status == queue.PARKED
+    assert (await Booking.get(id=called.booking_id)).status == CANCELLED  # type: ignore[attr-defined]
+    with pytest.raises(NotChangeable):
+        await walkins.act(called.id, "park", aylin, service.clock.now)  # twice changes nothing
+    # Back again: it comes before the ticket that arrived after it.
+    await walkins.act(called.id, "resume", aylin, service.clock.now)
+    status = await walkins.status(first.token, service.clock.now)
+    assert (
+        status.position == 1
+        and (await walkins.status(second.token, service.clock.now)).position == 2
+    )
+    again = await walkins.call_next(aylin, location, service.clock.now, RULES, anyway=True)
+    assert again is not None and again.id == first.ticket.id and again.calls == 2
+    service.clock.now = at(10, 7)
+    started = await walkins.act(again.id, "start", aylin, service.clock.now)
+    assert started.status == queue.SERVING
+    service.clock.now = at(10, 40)
+    done = await walkins.act(again.id, "finish", aylin, service.clock.now)
+    assert done.status == queue.DONE
+    session = await Booking.get(id=done.booking_id)  # type: ignore[attr-defined]
+    assert (
+        session.status == ATTENDED
+        and session.channel == "walk_in"
+        and session.appointment_id is None
+    )  # type: ignore[attr-defined]
+    month = fairness.month_of(service.clock.now, location)
+    tally = await fairness.tally(location, month, RULES)
+    assert tally.actual.get("lhh", 0) >= 1  # the walk-in counts in the fair shares
+
+
+async def test_transfer_and_no_show(service: Service) -> None:
+    service.clock.now = at(10, 5)
+    location = await hsc()
+    ticket = await register(service)
+    aylin, jonas = await person("Aylin K."), await person("Jonas M.")
+    called = await walkins.call_next(aylin, location, service.clock.now, RULES, anyway=True)
+    assert called is not None
+    await walkins.act(called.id, "transfer", aylin, service.clock.now, to_counsellor=jonas.id)
+    assert await walkins.call_next(aylin, location, service.clock.now, RULES, anyway=True) is None
+    taken = await walkins.call_next(jonas, location, service.clock.now, RULES, anyway=True)
+    assert taken is not None and taken.id == ticket.ticket.id
+    with pytest.raises(NotChangeable):  # not after one call and a moment
+        await walkins.act(taken.id, "no-show", jonas, service.clock.now)
+    service.clock.now += walkins.NO_SHOW_TIMEOUT
+    gone = await walkins.act(taken.id, "no-show", jonas, service.clock.now)
+    assert gone.status == queue.NO_SHOW
+
+
+async def test_estimates_and_honest_unknowns(service: Service) -> None:
+    service.clock.now = at(10, 5)
+    made = [await register(service) for _ in range(4)]
+    assert [m.position for m in made] == [1, 2, 3, 4]
+    estimates = [m.estimate for m in made]
+    assert all(e is not None for e in estimates)
+    assert estimates[0].earliest <= estimates[-1].earliest  # type: ignore[union-attr]
+    stored = await Ticket.get(id=made[0].ticket.id)
+    assert stored.estimate_earliest is not None and stored.estimate_latest is not None
+    nobody = await register(service, language="sw")  # Swahili: nobody on duty speaks it
+    status = await walkins.status(nobody.token, service.clock.now)
+    assert status.estimate is None and status.nobody_fits and status.position == 5
+
+
+async def test_closing_time_closes_the_queue_with_a_reason(service: Service) -> None:
+    service.clock.now = at(15)
+    waiting = await register(service)
+    location = await hsc()
+    assert await walkins.close_day(location, service.clock.now) == 0  # still open
+    service.clock.now = at(16)
+    assert await walkins.close_due(service.clock.now) == 1
+    status = await walkins.status(waiting.token, service.clock.now)
+    assert status.status == queue.CLOSED and status.closed_reason == walkins.CLOSED_AT_CLOSING
+
+
+async def test_a_walk_ins_first_name_is_anonymised_on_schedule(service: Service) -> None:
+    service.clock.now = at(9)
+    made = await register(service, name="Amina")
+    await anonymise_due(service.clock.now + timedelta(days=29), 30)
+    assert (await Ticket.get(id=made.ticket.id)).name == "Amina"
+    await anonymise_due(service.clock.now + timedelta(days=31), 30)
+    assert (await Ticket.get(id=made.ticket.id)).name == ""
+
+
+async def test_display_names_nobody(service: Service) -> None:
+    service.clock.now = at(10, 5)
+    await register(service, name="Amina")
+    aylin = await person("Aylin K.")
+    await walkins.call_next(aylin, await hsc(), service.clock.now, RULES, anyway=True)
+    calls = await walkins.display(await hsc(), service.clock.now)
+    assert [c.label for c in calls] == ["W 001"]
+    assert "Amina" not in repr(calls)
