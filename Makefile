@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 BOOKING_DEMO ?= 1
 export BOOKING_DEMO
 
-.PHONY: run test venv lint typecheck check bench bench-load bench-balance bench-fairness bench-mail locales clean
+.PHONY: run test venv lint typecheck check bench bench-load bench-balance bench-fairness bench-mail bench-queue locales clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed (set PYTHON=python3.11)" if sys.version_info < (3, 11) else 0)'
@@ -36,7 +36,7 @@ typecheck: venv
 check: lint typecheck test
 
 # Benchmarks print their figures; they are not part of `make test`.
-bench: bench-load bench-balance bench-fairness bench-mail
+bench: bench-load bench-balance bench-fairness bench-mail bench-queue
 
 bench-load: venv
 	$(BIN)/python tests/benchmarks/bench_load.py --database sqlite
@@ -49,6 +49,10 @@ bench-balance: venv
 
 bench-fairness: venv
 	$(BIN)/python tests/benchmarks/bench_fairness_report.py
+
+# A walk-in day at the demo location: waits, and the wait estimate against the actual calls.
+bench-queue: venv
+	@for seed in 1 2 3; do $(BIN)/python -m booking.bench queue --seed $$seed || exit 1; done
 
 bench-mail: venv
 	$(BIN)/python tests/benchmarks/bench_mail.py --database sqlite --messages 2000

@@ -34,6 +34,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # The outbox: admins see why a mail failed and send it again; a message itself is personal
     # data (address, name, session), so opening one is audited.
     "read_mail": frozenset({ADMIN}),
+    # The walk-in queue: reception registers walk-ins; counsellors call them at their desk.
+    "walk_in_reception": frozenset({RECEPTION, ADMIN}),
+    "walk_in_desk": frozenset({COUNSELLOR}),
 }
 
 

@@ -48,7 +48,7 @@ class Location(Model):
     holiday_subdivision = fields.CharField(max_length=8, default="NI")
     active = fields.BooleanField(default=True)
     # Walk-in tickets read e.g. "W 012": a letter the immigration office does not use.
-    ticket_prefix = fields.CharField(max_length=4, default="W")
+    ticket_prefix = fields.CharField(max_length=4, default="W", db_default="W")
     # Bumped as the first statement of every booking transaction: a write that takes the row
     # lock on PostgreSQL and the write lock on SQLite, so decisions per location never race.
     booking_lock = fields.BigIntField(default=0)
@@ -122,7 +122,7 @@ class Counsellor(Model):
     # The secret of the personal calendar feed, stored hashed; resetting it ends the old URL.
     feed_token_hash = fields.CharField(max_length=64, null=True, unique=True)
     # Whether new, moved and cancelled sessions reach the counsellor as invitation mails.
-    mail_invitations = fields.BooleanField(default=True)
+    mail_invitations = fields.BooleanField(default=True, db_default=True)
     # At the desk for walk-ins: set by calling (or "I am at my desk"), on that local day only.
     desk_location_id = fields.IntField(null=True)
     desk_since = fields.DatetimeField(null=True)

@@ -48,6 +48,7 @@ FALLBACK_MINUTES = 30
 MIN_SAMPLES = 3  # finished sessions of a topic today before their median replaces the default
 # The range around the simulated call time: sessions run shorter or longer than the median.
 EARLY_FACTOR = 0.75
+OVERRUN = timedelta(minutes=15)  # how far a walk-in session may run past the end of a shift
 LATE_FACTOR = 1.35
 
 
@@ -160,7 +161,10 @@ class Estimate:
 
 
 def _first_gap(staff: Staff, after: datetime, length: timedelta) -> datetime | None:
-    """The first moment from ``after`` when the counsellor is free for ``length``."""
+    """The first moment from ``after`` when the counsellor is free for ``length`` between their
+    booked sessions and breaks, if it comes before their shift ends and the session would not
+    run more than OVERRUN past that end (a session begun near the end may run over a little,
+    as at the desk; nobody starts one that would keep them half an hour longer)."""
     start = max(after, staff.free_from)
     for block in sorted(staff.busy, key=lambda b: b.start):
         if block.end <= start:
@@ -168,7 +172,9 @@ def _first_gap(staff: Staff, after: datetime, length: timedelta) -> datetime | N
         if start + length <= block.start:
             break
         start = max(start, block.end)
-    return start if start + length <= staff.until else None
+    if start < staff.until and start + length <= staff.until + OVERRUN:
+        return start
+    return None
 
 
 def _simulate(
@@ -179,25 +185,32 @@ def _simulate(
     minutes: Mapping[str, float],
     factor: float,
 ) -> datetime | None:
-    """When the target ticket is called if everyone ahead is served in order, each by the
-    fitting counsellor who can start first."""
+    """When the target ticket is called if the desks work as "call next" does: again and again
+    the counsellor who can start first calls the first ticket in order that fits them."""
     free = {s.desk.counsellor_id: max(now, s.free_from) for s in staff}
-    for ticket in order:
-        length = timedelta(minutes=minutes.get(ticket.topic, FALLBACK_MINUTES) * factor)
-        best: tuple[datetime, int] | None = None
+    pending = list(order)
+
+    def length(ticket: Ticket) -> timedelta:
+        return timedelta(minutes=minutes.get(ticket.topic, FALLBACK_MINUTES) * factor)
+
+    while pending:
+        best: tuple[datetime, int, Staff, Ticket] | None = None
         for member in staff:
-            if not fits(ticket, member.desk):
+            ticket = next((t for t in pending if fits(t, member.desk)), None)
+            if ticket is None:
                 continue
-            start = _first_gap(member, free[member.desk.counsellor_id], length)
-            if start is not None and (best is None or (start, member.desk.counsellor_id) < best):
-                best = (start, member.desk.counsellor_id)
+            start = _first_gap(member, free[member.desk.counsellor_id], length(ticket))
+            if start is None:
+                continue
+            if best is None or (start, member.desk.counsellor_id) < best[:2]:
+                best = (start, member.desk.counsellor_id, member, ticket)
         if best is None:
-            if ticket.id == target:
-                return None
-            continue  # nobody can take this one today; it does not hold up the others
+            return None  # nobody still on duty today fits what is left, the target included
+        start, counsellor_id, _member, ticket = best
         if ticket.id == target:
-            return best[0]
-        free[best[1]] = best[0] + length
+            return start
+        free[counsellor_id] = start + length(ticket)
+        pending.remove(ticket)
     return None
 
 

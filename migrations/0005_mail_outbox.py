@@ -49,6 +49,6 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Counsellor',
             name='mail_invitations',
-            field=fields.BooleanField(default=True),
+            field=fields.BooleanField(default=True, db_default=True),
         ),
     ]

@@ -61,6 +61,6 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Location',
             name='ticket_prefix',
-            field=fields.CharField(default='W', max_length=4),
+            field=fields.CharField(default='W', db_default='W', max_length=4),
         ),
     ]

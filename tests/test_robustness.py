@@ -8,6 +8,7 @@ that the deeper code is reached too.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -69,6 +70,9 @@ def client(request: pytest.FixtureRequest, migrated: dict[str, str]) -> Iterator
             await load_demo_accounts("fuzz-password-1")
             admin = await StaffUser.get(username="admin")
             ADMIN_TOKEN["current"] = (await accounts.issue_token(admin, NOW)).token
+            for username in ("reception", "awo1"):  # the walk-in queue's roles
+                user = await StaffUser.get(username=username)
+                ROLE_TOKENS[username] = (await accounts.issue_token(user, NOW)).token
 
         assert test_client.portal is not None
         test_client.portal.call(prepare)
@@ -77,6 +81,7 @@ def client(request: pytest.FixtureRequest, migrated: dict[str, str]) -> Iterator
 
 # The admin token of the database under test: fuzzed requests also get past the sign-in.
 ADMIN_TOKEN: dict[str, str] = {}
+ROLE_TOKENS: dict[str, str] = {}
 
 
 def _link() -> dict[str, str]:
@@ -204,6 +209,32 @@ PATH_SEGMENT = st.text(
     min_size=1,
     max_size=40,
 )
+# Bodies with the walk-in queue's fields, so that fuzzed values reach its handlers' work.
+QUEUE_BODY = st.dictionaries(
+    st.sampled_from(
+        [
+            "topic",
+            "language",
+            "priority",
+            "name",
+            "location",
+            "anyway",
+            "counsellor",
+            "organisation",
+        ]
+    ),
+    JSON_VALUE | st.sampled_from(["forms", "de", "children", "hsc", "awo", True, 1, 5]),
+    max_size=5,
+)
+# Path parameters: any segment, or now and then one that names something real.
+PATH_VALUES = {
+    "code": st.just("hsc") | PATH_SEGMENT,
+    "id": st.integers(0, 30).map(str) | PATH_SEGMENT,
+    "action": st.sampled_from(
+        ["recall", "start", "finish", "no-show", "park", "resume", "transfer"]
+    )
+    | PATH_SEGMENT,
+}
 
 
 @settings(
@@ -214,16 +245,21 @@ PATH_SEGMENT = st.text(
 @given(data=st.data())
 def test_every_operation_of_the_openapi_document(client: TestClient, data: st.DataObject) -> None:
     method, template, query_names = data.draw(st.sampled_from(OPERATIONS))
-    path = template.replace("{token}", data.draw(PATH_SEGMENT))
+    path = re.sub(
+        r"\{([a-z_]+)\}",
+        lambda m: data.draw(PATH_VALUES.get(m.group(1), PATH_SEGMENT)),
+        template,
+    )
     query = data.draw(st.dictionaries(st.sampled_from([*query_names, "lang"]), TEXT, max_size=8))
     if data.draw(st.booleans()) and "sig" in query_names:
         query = {**_link(), **query}
     if data.draw(st.booleans()) and "counsellor" in query_names:
         query["location"] = "hsc"  # a real location, so the other parameters are read
-    body = data.draw(JSON_VALUE) if method in ("POST", "PUT") else None
+    body = data.draw(JSON_VALUE | QUEUE_BODY) if method in ("POST", "PUT") else None
     headers = {"content-type": "application/json"}
     if data.draw(st.booleans()):
-        headers["authorization"] = f"Bearer {ADMIN_TOKEN['current']}"
+        token = data.draw(st.sampled_from([ADMIN_TOKEN["current"], *ROLE_TOKENS.values()]))
+        headers["authorization"] = f"Bearer {token}"
     response = client.request(
         method,
         path,
@@ -231,8 +267,54 @@ def test_every_operation_of_the_openapi_document(client: TestClient, data: st.Da
         content=None if body is None else json.dumps(body),
         headers=headers,
     )
+    event(f"{method} {template} {response.status_code}")
     _assert_fine(response)
-    assert response.headers["content-type"].startswith("application/json")
+    if response.status_code == 204:  # call-next when nobody fits: no body at all
+        assert response.content == b""
+    else:
+        assert response.headers["content-type"].startswith("application/json")
+
+
+WALK_IN_BODY = st.fixed_dictionaries(
+    {
+        "topic": st.sampled_from(["forms", "health"]) | TEXT,
+        "language": st.sampled_from(["de", "ar", "fa-AF"]) | TEXT,
+    },
+    optional={"priority": st.sampled_from(["", "children"]) | TEXT, "name": TEXT},
+)
+QUEUE_OPERATIONS = [(m, p) for m, p, _q in OPERATIONS if "walk-ins" in p or "queue" in p] + [
+    ("POST", "/api/v1/bookings/{reference}/check-in"),
+    ("GET", "/api/v1/locations/{code}/display"),
+]
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_the_walk_in_queue_with_any_input(client: TestClient, data: st.DataObject) -> None:
+    """The queue's operations with the role each is for, a real location, and bodies with its
+    fields: so that fuzzed values get past the sign-in and reach the service."""
+    method, template = data.draw(st.sampled_from(QUEUE_OPERATIONS))
+    values = {
+        "code": st.sampled_from(["hsc", "hsc", "nowhere"]),
+        "id": st.integers(1, 12).map(str),
+        "action": PATH_VALUES["action"],
+    }
+    path = re.sub(
+        r"\{([a-z_]+)\}", lambda m: data.draw(values.get(m.group(1), PATH_SEGMENT)), template
+    )
+    role = "reception" if "check-in" in path or path.endswith("/walk-ins") else "awo1"
+    body = data.draw(WALK_IN_BODY | QUEUE_BODY | JSON_VALUE) if method == "POST" else None
+    response = client.request(
+        method,
+        path,
+        params={"lang": data.draw(st.sampled_from(["de", "en"]))},
+        content=None if body is None else json.dumps(body),
+        headers={"authorization": f"Bearer {ROLE_TOKENS[role]}"},
+    )
+    event(f"{method} {template} {response.status_code}")
+    _assert_fine(response)
 
 
 def test_the_document_names_the_contracted_operations() -> None:
@@ -242,6 +324,12 @@ def test_the_document_names_the_contracted_operations() -> None:
         ("GET", "/api/v1/bookings/{token}"),
         ("DELETE", "/api/v1/bookings/{token}"),
         ("POST", "/api/v1/bookings/{token}/reschedule"),
+        ("POST", "/api/v1/locations/{code}/walk-ins"),
+        ("POST", "/api/v1/queue/call-next"),
+        ("POST", "/api/v1/walk-ins/{id}/{action}"),
+        ("GET", "/api/v1/locations/{code}/display"),
+        ("GET", "/api/v1/walk-ins/status/{token}"),
+        ("POST", "/api/v1/bookings/{reference}/check-in"),
     }
 
 

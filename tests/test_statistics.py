@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from booking.models import Booking, Counsellor, Location, OfficeAppointment, Organisation
+from booking.models import Booking, Counsellor, Location, OfficeAppointment, Organisation, Ticket
 from booking.services.statistics import UnknownLocation, gather, load_rows
 from booking.statistics import months_between
 from tests.conftest import BERLIN, Service
@@ -165,7 +165,10 @@ async def test_the_page_shows_tables_and_charts(admin: Service) -> None:
     assert len(charts) == 5  # the overview and one per table
     for chart in charts:
         assert chart.get("role") == "img"
-    assert html.count('class="table-scroll" tabindex="0" role="region"') == 5
+    # The five above, and sessions per organisation and channel (no walk-in tickets here).
+    assert html.count('class="table-scroll" tabindex="0" role="region"') == 6
+    assert "Sessions per organisation and channel" in html
+    assert "No walk-in tickets in this period." in html
     for label in (
         "AWO Region Hannover",
         "Caritasverband Hannover",
@@ -284,3 +287,117 @@ async def test_only_administrators_see_statistics(admin: Service) -> None:
     admin.client.cookies.clear()
     anonymous = await admin.client.get("/staff/statistics.csv")
     assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/login")
+
+
+# -- the walk-in queue ------------------------------------------------------------------------
+
+
+async def add_ticket(
+    arrived: datetime,
+    called: datetime | None,
+    status: str,
+    estimate: tuple[datetime, datetime] | None = None,
+    location: str = "hsc",
+) -> Ticket:
+    place = await Location.get(code=location)
+    number = await Ticket.filter(location=place, day=arrived.date()).count() + 1
+    return await Ticket.create(
+        location=place,
+        day=arrived.date(),
+        number=number,
+        token_hash=uuid.uuid4().hex,
+        topic="forms",
+        language="de",
+        name="Farida",
+        status=status,
+        arrived_at=arrived.astimezone(UTC),
+        queued_at=arrived.astimezone(UTC),
+        first_called_at=called.astimezone(UTC) if called else None,
+        called_at=called.astimezone(UTC) if called else None,
+        estimate_earliest=estimate[0].astimezone(UTC) if estimate else None,
+        estimate_latest=estimate[1].astimezone(UTC) if estimate else None,
+    )
+
+
+async def seed_tickets() -> None:
+    """Seven walk-ins whose figures are easy to work out by hand (16 Nov is a Monday)."""
+    await add_ticket(
+        berlin(11, 16, 9, 10),
+        berlin(11, 16, 9, 20),
+        "done",
+        (berlin(11, 16, 9, 15), berlin(11, 16, 9, 35)),
+    )  # waited 10; estimate's middle 9:25, 5 minutes off
+    await add_ticket(
+        berlin(11, 16, 9, 40),
+        berlin(11, 16, 10, 20),
+        "done",
+        (berlin(11, 16, 10, 0), berlin(11, 16, 10, 20)),
+    )  # waited 40; 10 off
+    await add_ticket(berlin(11, 16, 10, 5), berlin(11, 16, 10, 25), "no_show")  # waited 20
+    await add_ticket(berlin(11, 17, 14, 30), None, "closed")  # never called: not in time
+    await add_ticket(
+        berlin(11, 17, 14, 50),
+        berlin(11, 17, 16, 20),
+        "done",
+        (berlin(11, 17, 15, 0), berlin(11, 17, 15, 40)),
+    )  # waited 90; 60 off
+    await add_ticket(berlin(10, 20, 9, 0), berlin(10, 20, 9, 5), "done")  # a Tuesday; waited 5
+    await add_ticket(berlin(11, 23, 6, 50), None, "waiting")  # still waiting: in no share
+
+
+async def test_walk_in_figures(service: Service) -> None:
+    await seed()
+    await seed_tickets()
+    data = await gather("hsc", ("2026-10", "2026-11"), service.clock.now)
+    october, november = data.report.walk_ins_by_month
+    assert (november.tickets, november.called, november.no_shows) == (6, 4, 1)
+    assert (november.waited_median, november.waited_p90) == (30, 90)  # of 10, 20, 40, 90
+    assert november.called_within == pytest.approx(2 / 5)  # 10 and 20 of five that ended
+    assert (november.estimate_error, november.estimated) == (pytest.approx(25), 3)
+    assert (october.tickets, october.waited_median, october.estimate_error) == (1, 5, None)
+    overall = data.report.walk_ins
+    assert (overall.tickets, overall.waited_median, overall.waited_p90) == (7, 20, 90)
+    assert overall.called_within == pytest.approx(3 / 6)
+    grid = data.report.grid
+    assert grid.weekdays == (0, 1, 2, 3, 4) and grid.hours == tuple(range(6, 15))
+    assert (grid.count(0, 9), grid.count(0, 10), grid.count(1, 14), grid.count(1, 9)) == (
+        2, 1, 2, 1,
+    )  # fmt: skip
+    assert grid.count(1, 9, "2026-11") == 0 and grid.total == 7
+    crossed = data.report.by_channel
+    assert crossed.count("awo", "online") == 2 and crossed.count("caritas", "walk_in") == 1
+    assert crossed.total == data.report.overall.sessions == 4
+    assert (await gather("lgn", ("2026-11",), service.clock.now)).report.walk_ins.tickets == 0
+
+
+async def test_walk_ins_on_the_page_and_in_the_csv(admin: Service) -> None:
+    await seed_tickets()
+    html = (await admin.client.get("/staff/statistics?lang=en")).text
+    assert "Walk-in queue per month" in html and "Walk-ins per weekday and hour" in html
+    for text in ("Called within 30 minutes", "50.0\xa0%", "25.0", "09:00–10:00", "Monday"):
+        assert text in html, text
+    assert "Farida" not in html
+    assert len(svgs(html)) == 6  # and walk-ins per month
+    response = await admin.client.get("/staff/statistics.csv?lang=en")
+    rows = list(
+        csv.reader(io.StringIO(response.content.decode("utf-8-sig"), newline=""), delimiter=";")
+    )
+    header, *months, total = rows
+    assert all(len(row) == len(header) for row in rows)
+    line, november = (
+        dict(zip(header, total, strict=True)),
+        dict(zip(header, months[-1], strict=True)),
+    )
+    assert (line["Walk-ins"], line["Walk-ins called"], line["Called, but did not come"]) == (
+        "7", "5", "1",
+    )  # fmt: skip
+    assert line["Waiting time until the first call, median (minutes)"] == "20,0"
+    assert line["Waiting time until the first call, 90th percentile (minutes)"] == "90,0"
+    assert line["Called within 30 minutes (%)"] == "50,0"
+    assert line["Estimate's mean error (minutes)"] == "25,0"
+    assert november["Called within 30 minutes (%)"] == "40,0"
+    assert (line["Walk-ins: Monday 09:00–10:00"], november["Walk-ins: Tuesday 09:00–10:00"]) == (
+        "2", "0",
+    )  # fmt: skip
+    assert line["Sessions: Caritasverband Hannover / Walk-in"] == "1"
+    assert "Walk-ins: Wednesday 09:00–10:00" not in header  # only pairs that occur

@@ -8,12 +8,15 @@ from hypothesis import strategies as st
 from booking.statistics import (
     DIMENSIONS,
     SessionRow,
+    TicketRow,
     add_months,
     build_report,
     months_between,
+    nearest_rank,
     outcomes,
     parse_month,
     table,
+    walk_ins,
 )
 
 MONTHS = months_between("2025-11", "2026-04")
@@ -160,3 +163,76 @@ def test_a_table_counts_each_session_under_its_own_key(rows: list[SessionRow]) -
                     for r in rows
                     if getattr(r, dimension) == key and r.month == month and r.status != "cancelled"
                 )
+
+
+# -- the walk-in queue ------------------------------------------------------------------------
+
+tickets_strategy = st.lists(
+    st.builds(
+        TicketRow,
+        month=st.sampled_from((*MONTHS, "2026-05")),
+        location=st.just("hsc"),
+        weekday=st.integers(0, 6),
+        hour=st.integers(0, 23),
+        status=st.sampled_from(("waiting", "called", "parked", "done", "no_show", "closed")),
+        waited=st.none() | st.floats(0, 600),
+        estimate_error=st.none() | st.floats(-300, 300),
+    ),
+    max_size=40,
+)
+
+
+def test_walk_in_figures_on_an_example() -> None:
+    def ticket(waited: float | None, status: str = "done", error: float | None = None) -> TicketRow:
+        return TicketRow("2026-01", "hsc", 0, 9, status, waited, error)
+
+    figures = walk_ins(
+        [
+            ticket(10, error=-5),
+            ticket(40, error=10),
+            ticket(20, "no_show"),
+            ticket(None, "closed"),
+            ticket(90, error=60),
+            ticket(None, "waiting"),
+        ]
+    )
+    assert (figures.tickets, figures.called, figures.no_shows) == (6, 4, 1)
+    assert (figures.waited_median, figures.waited_p90) == (30, 90)
+    assert figures.called_within == 2 / 5 and figures.estimate_error == 25
+    empty = walk_ins([])
+    assert empty.waited_median is empty.called_within is empty.estimate_error is None
+    assert nearest_rank([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.9) == 9
+    assert nearest_rank([7], 0.9) == 7 and nearest_rank([], 0.5) is None
+
+
+@given(tickets_strategy, period_strategy)
+def test_walk_in_figures_are_consistent(tickets: list[TicketRow], months: tuple[str, ...]) -> None:
+    report = build_report([], months, tickets)
+    in_period = [t for t in tickets if t.month in months]
+    assert report.walk_ins.tickets == len(in_period) == report.grid.total
+    assert sum(w.tickets for w in report.walk_ins_by_month) == len(in_period)
+    assert sum(
+        report.grid.count(d, h) for d in report.grid.weekdays for h in report.grid.hours
+    ) == (len(in_period))
+    figures = report.walk_ins
+    if figures.waited_median is not None:
+        assert figures.waited_p90 is not None and figures.waited_median <= figures.waited_p90
+    assert figures.called_within is None or 0 <= figures.called_within <= 1
+    assert figures.estimate_error is None or figures.estimate_error >= 0
+
+
+@given(rows_strategy, period_strategy)
+def test_sessions_by_organisation_and_channel_add_up(
+    rows: list[SessionRow], months: tuple[str, ...]
+) -> None:
+    report = build_report(rows, months)
+    crossed = report.by_channel
+    assert crossed.total == report.overall.sessions
+    organisations = report.tables[DIMENSIONS.index("organisation")]
+    for key, total in zip(organisations.keys, organisations.key_totals, strict=True):
+        assert sum(crossed.count(key, channel) for channel in crossed.channels) == total
+    for month_index, month in enumerate(months):
+        assert (
+            sum(crossed.count(o, c, month) for o in crossed.organisations for c in crossed.channels)
+            == report.by_month[month_index].sessions
+        )

@@ -227,3 +227,18 @@ async def test_display_names_nobody(service: Service) -> None:
     calls = await walkins.display(await hsc(), service.clock.now)
     assert [c.label for c in calls] == ["W 001"]
     assert "Amina" not in repr(calls)
+
+
+async def test_someone_at_the_desk_on_a_day_off_counts_for_the_estimate(service: Service) -> None:
+    """Sunday: nobody is in the plan, but Aylin came in and is at her desk."""
+    service.clock.now = at(10) - timedelta(days=1)
+    location = await hsc()
+    waiting = await register(service)
+    assert (await walkins.status(waiting.token, service.clock.now)).nobody_fits
+    aylin = await person("Aylin K.")
+    await Counsellor.filter(id=aylin.id).update(
+        desk_location_id=location.id, desk_since=service.clock.now
+    )
+    status = await walkins.status(waiting.token, service.clock.now)
+    assert not status.nobody_fits and status.estimate is not None
+    assert status.estimate.earliest == service.clock.now

@@ -9,10 +9,19 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from tortoise.expressions import Q
+from tortoise.models import Model
 
 from booking.access import Principal, sees_organisation
 from booking.errors import NotChangeable, NotFound
-from booking.models import CANCELLED, Booking, Counsellor, Location, Organisation, Room
+from booking.models import (
+    CANCELLED,
+    AuditEntry,
+    Booking,
+    Counsellor,
+    Location,
+    Organisation,
+    Room,
+)
 from booking.plan import at
 from booking.schedule import (
     BOOKING,
@@ -52,8 +61,17 @@ class Entry:
     referral: str
 
 
+def _fits_column(model: type[Model], name: str, value: str) -> bool:
+    """Whether a value can be looked up in a text column at all: longer values name no record
+    (and Tortoise refuses them in a filter with a ValidationError)."""
+    longest: int = model._meta.fields_map[name].max_length  # type: ignore[attr-defined]
+    return len(value) <= longest
+
+
 async def location_by_code(code: str) -> Location:
-    location = await Location.get_or_none(code=code, active=True)
+    location = None
+    if _fits_column(Location, "code", code):
+        location = await Location.get_or_none(code=code, active=True)
     if location is None:
         raise NotFound()
     return location
@@ -106,6 +124,9 @@ def _entry(booking: Booking) -> Entry:
     )
 
 
+REREAD_WITHIN = timedelta(minutes=10)
+
+
 async def entries(location: Location, scope: Scope, actor: str, now: datetime) -> list[Entry]:
     """The scope's sessions of the day by time (cancelled ones too: they are what happened)."""
     first, last = _day_bounds(location, scope.day)
@@ -118,12 +139,21 @@ async def entries(location: Location, scope: Scope, actor: str, now: datetime) -
         "counsellor", "organisation", "room", "appointment"
     )
     listed = [_entry(b) for b in found]
-    if listed:
+    record = f"{location.code}/{scope.day.isoformat()}"
+    # A page that refreshes itself (the desk, every 20 s) is one reading, not thousands.
+    recently = await AuditEntry.filter(
+        actor=actor,
+        action="read",
+        record_type="schedule",
+        record_id=record,
+        at__gte=(now - REREAD_WITHIN).astimezone(UTC),
+    ).exists()
+    if listed and not recently:
         await audit(
             actor,
             "read",
             "schedule",
-            f"{location.code}/{scope.day.isoformat()}",
+            record,
             f"{len(listed)} entries",
             now,
         )
@@ -161,6 +191,16 @@ async def record_outcome(
         update_fields=["status", "outcome_topics", "referral", "outcome_note", "updated_at"]
     )
     await audit(principal.username, "outcome", "booking", booking.reference, outcome.status, now)
+    return booking
+
+
+async def booking_by_reference(reference: str) -> Booking:
+    """A booking by the reference printed on its confirmation (the API checks in by it)."""
+    booking = None
+    if _fits_column(Booking, "reference", reference):
+        booking = await Booking.get_or_none(reference=reference).prefetch_related("location")
+    if booking is None:
+        raise NotFound()
     return booking
 
 

@@ -5,9 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 
-from booking.models import Booking, Location, Organisation
+from booking.models import Booking, Location, Organisation, Ticket
 from booking.services.days import zone_of
-from booking.statistics import Report, SessionRow, add_months, build_report, first_day, month_of
+from booking.statistics import (
+    Report,
+    SessionRow,
+    TicketRow,
+    add_months,
+    build_report,
+    first_day,
+    month_of,
+)
 
 
 class UnknownLocation(LookupError):
@@ -27,28 +35,38 @@ async def locations() -> tuple[tuple[str, str], ...]:
     return tuple((str(code), str(name)) for code, name in rows)
 
 
-async def load_rows(
-    location_code: str | None, months: tuple[str, ...], now: datetime
-) -> list[SessionRow]:
-    """The sessions of one location (or all) whose local start lies in ``months``."""
-    if not months:
-        return []
+async def _places(location_code: str | None) -> list[Location]:
     query = Location.all()
     if location_code is not None:
         query = query.filter(code=location_code)
     places = await query
     if location_code is not None and not places:
         raise UnknownLocation(location_code)
+    return list(places)
+
+
+def _bounds(place: Location, months: tuple[str, ...]) -> tuple[datetime, datetime]:
+    """The months' first and last moment at the location, in UTC: month boundaries are local,
+    and SQLite compares stored UTC text, so the bounds are converted before filtering."""
+    zone = zone_of(place)
+    since = datetime.combine(first_day(months[0]), time(0), tzinfo=zone).astimezone(UTC)
+    until_day = first_day(add_months(months[-1], 1))
+    return since, datetime.combine(until_day, time(0), tzinfo=zone).astimezone(UTC)
+
+
+async def load_rows(
+    location_code: str | None, months: tuple[str, ...], now: datetime
+) -> list[SessionRow]:
+    """The sessions of one location (or all) whose local start lies in ``months``."""
+    if not months:
+        return []
+    places = await _places(location_code)
     organisation_codes = dict(await Organisation.all().values_list("id", "code"))
     now = now.astimezone(UTC)
     rows: list[SessionRow] = []
     for place in places:
         zone = zone_of(place)
-        # Month boundaries are local to the location; SQLite compares stored UTC text, so the
-        # bounds must be converted to UTC before filtering.
-        since = datetime.combine(first_day(months[0]), time(0), tzinfo=zone).astimezone(UTC)
-        until_day = first_day(add_months(months[-1], 1))
-        until = datetime.combine(until_day, time(0), tzinfo=zone).astimezone(UTC)
+        since, until = _bounds(place, months)
         found = await Booking.filter(
             location_id=place.id, start__gte=since, start__lt=until
         ).values("start", "end", "organisation_id", "topic", "language", "channel", "status")
@@ -70,12 +88,50 @@ async def load_rows(
     return rows
 
 
+def _minutes(later: datetime, earlier: datetime) -> float:
+    return (later - earlier).total_seconds() / 60
+
+
+async def load_tickets(location_code: str | None, months: tuple[str, ...]) -> list[TicketRow]:
+    """The walk-in tickets of one location (or all) that arrived in ``months``: times and
+    states only, never the name."""
+    if not months:
+        return []
+    rows: list[TicketRow] = []
+    for place in await _places(location_code):
+        zone = zone_of(place)
+        since, until = _bounds(place, months)
+        found = await Ticket.filter(
+            location_id=place.id, arrived_at__gte=since, arrived_at__lt=until
+        ).values("arrived_at", "first_called_at", "status", "estimate_earliest", "estimate_latest")
+        for ticket in found:
+            arrived: datetime = ticket["arrived_at"].astimezone(zone)
+            called: datetime | None = ticket["first_called_at"]
+            earliest, latest = ticket["estimate_earliest"], ticket["estimate_latest"]
+            error = None
+            if called is not None and earliest is not None and latest is not None:
+                error = _minutes(called, earliest + (latest - earliest) / 2)
+            rows.append(
+                TicketRow(
+                    month=month_of(arrived.date()),
+                    location=place.code,
+                    weekday=arrived.weekday(),
+                    hour=arrived.hour,
+                    status=ticket["status"],
+                    waited=None if called is None else max(0.0, _minutes(called, arrived)),
+                    estimate_error=error,
+                )
+            )
+    return rows
+
+
 async def gather(location_code: str | None, months: tuple[str, ...], now: datetime) -> Statistics:
     """Everything the statistics page and its CSV show; UnknownLocation for a bad filter."""
     rows = await load_rows(location_code, months, now)
+    tickets = await load_tickets(location_code, months)
     organisations = dict(await Organisation.all().values_list("code", "name"))
     return Statistics(
-        report=build_report(rows, months),
+        report=build_report(rows, months, tickets),
         locations=await locations(),
         location=location_code,
         organisations={str(code): str(name) for code, name in organisations.items()},

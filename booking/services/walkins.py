@@ -51,6 +51,7 @@ NAME_MAX = 40
 NO_SHOW_AFTER_CALLS = 3  # the desk may mark a no-show after this many calls, or after the time-out
 NO_SHOW_TIMEOUT = timedelta(minutes=10)
 CLOSED_AT_CLOSING = "closing_time"
+DESK_FRESH = timedelta(hours=1)  # a colleague seen at the desk this recently counts as there
 DISPLAY_CALLS = 8
 
 ACTIONS = ("recall", "start", "finish", "no-show", "park", "resume", "transfer")
@@ -123,7 +124,7 @@ async def _lock(location_id: int) -> None:
     assert changed == 1, "a resolved location has exactly one row"
 
 
-def _as_queued(row: Ticket, org_codes: dict[int, str]) -> queue.Ticket:
+def as_queued(row: Ticket, org_codes: dict[int, str]) -> queue.Ticket:
     return queue.Ticket(
         id=row.id,
         number=row.number,
@@ -144,7 +145,7 @@ async def _waiting(location: Location, day: date) -> list[Ticket]:
     return await Ticket.filter(location_id=location.id, day=day, status=queue.WAITING)
 
 
-def _desk(counsellor: Counsellor, code: str) -> queue.Desk:
+def desk_of(counsellor: Counsellor, code: str) -> queue.Desk:
     return queue.Desk(
         counsellor.id, code, frozenset(counsellor.languages), frozenset(counsellor.topics)
     )
@@ -164,19 +165,25 @@ async def _finished_minutes(location: Location, now: datetime) -> dict[str, list
     return dict(found)
 
 
-def _staff(day: Day, now: datetime, present: set[int]) -> list[queue.Staff]:
+def _at_desk_until(now: datetime, closing: datetime | None) -> datetime:
+    """How long someone at their desk outside the plan is counted on: the next hour, but not
+    past closing time while the location is still open."""
+    extra = now + timedelta(hours=1)
+    return min(extra, closing) if closing is not None and now < closing else extra
+
+
+async def _staff(day: Day, now: datetime, present: set[int]) -> list[queue.Staff]:
     """Who can take walk-ins for the rest of today: the plan's counsellors, and those at their
-    desk now whatever the plan says."""
+    desk now whatever the plan says (also on a day off or a weekend)."""
+    closing = max((o.end for o in day.location.opening), default=None)
     staff = []
     for counsellor in day.counsellors:
         shifts = sorted(day.shifts.get(counsellor.id, []), key=lambda s: s.interval.start)
-        if not shifts and counsellor.id not in present:
-            continue
         intervals = [s.interval for s in shifts]
         until = max((i.end for i in intervals), default=now)
         start = min((i.start for i in intervals), default=now)
         if counsellor.id in present:
-            start, until = now, max(until, now + timedelta(hours=1))
+            start, until = now, max(until, _at_desk_until(now, closing))
         breaks = tuple(Interval(a.end, b.start) for a, b in itertools.pairwise(intervals))
         staff.append(
             queue.Staff(
@@ -186,6 +193,26 @@ def _staff(day: Day, now: datetime, present: set[int]) -> list[queue.Staff]:
                 free_from=max(now, start),
                 until=until,
                 busy=tuple(counsellor.busy) + breaks,
+            )
+        )
+    # At the desk but not in today's plan: counted on for the next hour.
+    planned = {c.id for c in day.counsellors}
+    extra = await Counsellor.filter(id__in=list(present - planned), active=True).prefetch_related(
+        "organisation"
+    )
+    for profile in extra:
+        busy = [
+            Interval(b.start, b.end)
+            for b in await Booking.filter(
+                counsellor_id=profile.id, end__gt=now.astimezone(UTC)
+            ).exclude(status=CANCELLED)
+        ]
+        staff.append(
+            queue.Staff(
+                desk_of(profile, profile.organisation.code),
+                free_from=now,
+                until=_at_desk_until(now, closing),
+                busy=tuple(busy),
             )
         )
     return staff
@@ -206,17 +233,15 @@ async def _estimate(
     """Position, estimate and whether anyone on duty today fits at all."""
     day_date = local_date(now, location)
     codes = await _org_codes()
-    waiting = [_as_queued(t, codes) for t in await _waiting(location, day_date)]
+    waiting = [as_queued(t, codes) for t in await _waiting(location, day_date)]
     position = queue.position(ticket_id, waiting)
     if position is None:
         return None, None, True
     day = await load_day(location, day_date)
-    staff = _staff(day, now, await _present(location, now))
+    staff = await _staff(day, now, await _present(location, now))
     closing = max((o.end for o in day.location.opening), default=now)
-    minutes = {
-        topic: queue.typical_minutes(topic, await _finished_minutes(location, now))
-        for topic in TOPICS
-    }
+    finished = await _finished_minutes(location, now)
+    minutes = {topic: queue.typical_minutes(topic, finished) for topic in TOPICS}
     found = queue.estimate(ticket_id, waiting, staff, now, minutes, closing)
     ticket = next(t for t in waiting if t.id == ticket_id)
     fits_someone = any(queue.fits(ticket, s.desk) and s.until > now for s in staff)
@@ -349,17 +374,27 @@ async def call_next(
             return held
         codes = await _org_codes()
         own_code = codes[counsellor.organisation_id]  # type: ignore[attr-defined]
-        me = _desk(counsellor, own_code)
+        me = desk_of(counsellor, own_code)
         rows = await _waiting(location, today)
-        waiting = [_as_queued(t, codes) for t in rows]
+        waiting = [as_queued(t, codes) for t in rows]
         day = await load_day(location, today)
         busy_now = await _busy_now(location, now)
+        # Colleagues the balance may prefer: at their desk, not busy, and either in their shift
+        # or seen at the desk within the hour (someone who left without signing off is not).
+        on_shift = {
+            c.id
+            for c in day.counsellors
+            if any(s.interval.start <= now < s.interval.end for s in day.shifts.get(c.id, []))
+        }
+        recently = (now - DESK_FRESH).astimezone(UTC)
         free = [
-            _desk(c, codes[c.organisation_id])  # type: ignore[attr-defined]
+            desk_of(c, codes[c.organisation_id])  # type: ignore[attr-defined]
             for c in await Counsellor.filter(
                 id__in=list(await _present(location, now)), active=True
             )
-            if c.id != counsellor.id and c.id not in busy_now
+            if c.id != counsellor.id
+            and c.id not in busy_now
+            and (c.id in on_shift or (c.desk_since is not None and c.desk_since >= recently))
         ]
         next_booking = await _next_booking(counsellor.id, now, today, location)
         minutes = await _finished_minutes(location, now)
@@ -533,8 +568,11 @@ async def act(
     ticket = await _ticket_for(ticket_id)
     location: Location = ticket.location
     utc_now = now.astimezone(UTC)
+    if action == "transfer":
+        await _check_transfer(ticket, to_counsellor, to_organisation)
     async with in_transaction():
         await _lock(location.id)
+        await ticket.refresh_from_db()  # what the lock now guarantees, not what was read before
         mine = Q(id=ticket.id, counsellor_id=counsellor.id)
         changed = 0
         if action == "recall":
@@ -575,12 +613,11 @@ async def act(
             if changed:
                 await _release_booking(ticket, now)
         elif action == "resume":
-            changed = await Ticket.filter(id=ticket.id, status=queue.PARKED).update(
-                status=queue.WAITING
-            )
+            # Any counsellor may bring a parked visitor back, but only into today's queue.
+            changed = await Ticket.filter(
+                id=ticket.id, status=queue.PARKED, day=local_date(now, location)
+            ).update(status=queue.WAITING)
         elif action == "transfer":
-            if to_counsellor is None and to_organisation is None:
-                raise Invalid({"to": "choose_transfer"})
             changed = await Ticket.filter(mine, status=queue.CALLED).update(
                 status=queue.WAITING,
                 counsellor_id=None,
@@ -595,6 +632,30 @@ async def act(
             raise NotChangeable()
         await audit(str(counsellor.id), action, "ticket", ticket.id, "", now)
     return await Ticket.get(id=ticket.id)
+
+
+async def _check_transfer(
+    ticket: Ticket, to_counsellor: int | None, to_organisation: int | None
+) -> None:
+    """A transfer names exactly one target that exists and could serve the ticket; otherwise
+    the ticket would wait for nobody."""
+    if (to_counsellor is None) == (to_organisation is None):
+        raise Invalid({"to": "choose_transfer"})
+    plain = queue.Ticket(
+        ticket.id, ticket.number, ticket.topic, ticket.language, False, ticket.queued_at
+    )
+    if to_counsellor is not None:
+        target = await Counsellor.get_or_none(id=to_counsellor, active=True).prefetch_related(
+            "organisation"
+        )
+        if target is None or not queue.fits(plain, desk_of(target, target.organisation.code)):
+            raise Invalid({"to": "choose_transfer"})
+        return
+    members = await Counsellor.filter(
+        organisation_id=to_organisation, active=True, organisation__active=True
+    ).prefetch_related("organisation")
+    if not any(queue.fits(plain, desk_of(m, m.organisation.code)) for m in members):
+        raise Invalid({"to": "choose_transfer"})
 
 
 async def _release_booking(ticket: Ticket, now: datetime) -> None:

@@ -70,7 +70,7 @@ def booking_json(booking: Booking) -> dict[str, Any]:
     }
 
 
-async def _json_object(request: Request) -> dict[str, Any]:
+async def json_object(request: Request) -> dict[str, Any]:
     body = await request.body()
     try:
         data = json.loads(body)
@@ -115,7 +115,7 @@ async def availability(request: Request) -> Response:
 
 
 async def create_booking(request: Request) -> Response:
-    data = await _json_object(request)
+    data = await json_object(request)
     appointment = data.get("appointment")
     if not isinstance(appointment, dict):
         appointment = {}
@@ -164,7 +164,7 @@ async def booking_detail(request: Request) -> Response:
 
 async def reschedule(request: Request) -> Response:
     token = request.path_params["token"]
-    data = await _json_object(request)
+    data = await json_object(request)
     start, errors = read_start(data)
     if start is None:
         raise Invalid(errors)

@@ -18,6 +18,11 @@ FIELD_MESSAGES: dict[str, str] = {
     "consent_required": N_("Please agree to the privacy notice so that we can book the session."),
     "required": N_("This field is required."),
     "wrong_type": N_("This value has the wrong type."),
+    # The walk-in queue (booking/services/walkins.py, booking/web/walkins_api.py).
+    "choose_priority": N_("Please choose a reason for priority from the list, or none."),
+    "name_invalid": N_("Please enter a first name of at most 40 letters, or leave it empty."),
+    "choose_transfer": N_("Please choose either a counsellor or an organisation."),
+    "choose_counsellor": N_("Please choose a counsellor from the list."),
 }
 
 ERROR_TITLES: dict[str, str] = {
@@ -39,6 +44,7 @@ ERROR_TITLES: dict[str, str] = {
     "bad_date": N_("We could not read the date"),
     "bad_month": N_("We could not read the month"),
     "weight_invalid": N_("We could not read the weight"),
+    "unknown_ticket": N_("We do not know this number"),
 }
 
 ERROR_TEXTS: dict[str, str] = {
@@ -77,6 +83,10 @@ ERROR_TEXTS: dict[str, str] = {
     "weight_invalid": N_(
         "Please choose an organisation and enter a weight between 0 and 1000, for example 14.5, "
         "or leave the weight empty to return to the weight computed from the plan."
+    ),
+    "unknown_ticket": N_(
+        "The address may be incomplete, or the number is from another day. Please ask at the "
+        "reception desk."
     ),
 }
 

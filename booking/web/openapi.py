@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from booking.queue import PRIORITY_REASONS, TICKET_STATES
 from booking.vocabulary import TOPICS
 
 
@@ -59,6 +60,299 @@ LINK_PARAMETERS = [
 ]
 
 TOKEN_PARAMETER = {"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+def _path_parameter(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "schema": schema,
+        "description": description,
+    }
+
+
+LOCATION_CODE = _path_parameter("code", {"type": "string"}, "The location's code, e.g. hsc.")
+WALK_IN_ACTIONS = ["recall", "start", "finish", "no-show", "park", "resume", "transfer"]
+
+
+def _walk_in_paths() -> dict[str, Any]:
+    """The walk-in queue (issue 6): reception, the counsellor's desk, display and status."""
+    staff_errors = {
+        "401": _error("unauthorized"),
+        "403": _error("forbidden: not for this role"),
+    }
+    return {
+        "/api/v1/locations/{code}/walk-ins": {
+            "parameters": [LOCATION_CODE],
+            "post": {
+                "operationId": "registerWalkIn",
+                "summary": "Give a walk-in a queue ticket (reception, admins)",
+                "security": [{"bearer": []}],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": _ref("WalkInRequest")}},
+                },
+                "responses": {
+                    "201": _json(
+                        _ref("WalkInCreated"),
+                        "The ticket. Hand over the printed ticket or the status URL: the token "
+                        "is the visitor's only key to their status page.",
+                    ),
+                    "400": _error("The body is not a JSON object."),
+                    **staff_errors,
+                    "404": _error("not_found: no such location"),
+                    "422": _json(
+                        _ref("Invalid"),
+                        "A field is wrong; the messages are in the request's language.",
+                    ),
+                },
+            },
+        },
+        "/api/v1/queue/call-next": {
+            "post": {
+                "operationId": "callNextWalkIn",
+                "summary": "Call the next walk-in who fits the counsellor (counsellors)",
+                "description": (
+                    "Calls the first waiting ticket in queue order (priority, then arrival) "
+                    "whose language and topic the counsellor covers, and marks them at their "
+                    "desk. A counsellor who already holds a called ticket gets that one back "
+                    "(a double click calls nobody twice). The location defaults to where the "
+                    "counsellor sits, else the first location."
+                ),
+                "security": [{"bearer": []}],
+                "requestBody": {
+                    "required": False,
+                    "content": {"application/json": {"schema": _ref("CallNextRequest")}},
+                },
+                "responses": {
+                    "200": _json(_ref("QueueTicket"), "The ticket called (shown on the display)."),
+                    "204": {"description": "Nobody waiting fits the counsellor now."},
+                    "400": _error("The body is not a JSON object."),
+                    **staff_errors,
+                    "404": _error("not_found: no such location, or no counsellor profile"),
+                    "409": _error(
+                        "booked_session_soon: the counsellor's next booked session begins "
+                        "sooner than a walk-in session usually takes; nobody was called. "
+                        "Send anyway=true to call all the same."
+                    ),
+                    "422": _json(_ref("Invalid"), "location or anyway has the wrong type."),
+                },
+            }
+        },
+        "/api/v1/walk-ins/{id}/{action}": {
+            "parameters": [
+                _path_parameter("id", {"type": "integer"}, "The ticket's id."),
+                _path_parameter(
+                    "action",
+                    {"type": "string", "enum": WALK_IN_ACTIONS},
+                    "recall (call again), start (the session begins), finish (the session is "
+                    "over; the booking counts as attended), no-show (after three calls or ten "
+                    "minutes), park (called to the immigration counter: keeps the place), "
+                    "resume (back into the queue at the same place), transfer (back into the "
+                    "queue for one counsellor or organisation only).",
+                ),
+            ],
+            "post": {
+                "operationId": "actOnWalkIn",
+                "summary": "The desk's actions on a ticket (counsellors)",
+                "security": [{"bearer": []}],
+                "requestBody": {
+                    "required": False,
+                    "content": {"application/json": {"schema": _ref("TransferRequest")}},
+                },
+                "responses": {
+                    "200": _json(_ref("QueueTicket"), "The ticket after the action."),
+                    "400": _error("transfer: the body is not a JSON object."),
+                    **staff_errors,
+                    "404": _error("not_found: no such ticket or action"),
+                    "409": _json(
+                        _ref("Conflict"),
+                        "not_changeable: the ticket is not in a state the action applies to, "
+                        "or is another counsellor's",
+                    ),
+                    "422": _json(_ref("Invalid"), "transfer: no or an unknown target."),
+                },
+            },
+        },
+        "/api/v1/locations/{code}/display": {
+            "parameters": [LOCATION_CODE],
+            "get": {
+                "operationId": "walkInDisplay",
+                "summary": "The waiting-room display: today's calls, newest first (public)",
+                "security": [],
+                "responses": {
+                    "200": _json(_ref("Display"), "Numbers and rooms only, never a name."),
+                    "404": _error("not_found: no such location"),
+                },
+            },
+        },
+        "/api/v1/walk-ins/status/{token}": {
+            "parameters": [TOKEN_PARAMETER],
+            "get": {
+                "operationId": "walkInStatus",
+                "summary": "A visitor's own ticket: place and estimated call time (public)",
+                "security": [],
+                "responses": {
+                    "200": _json(_ref("WalkInStatus"), "The ticket's status."),
+                    "404": _error("not_found"),
+                },
+            },
+        },
+        "/api/v1/bookings/{reference}/check-in": {
+            "parameters": [
+                _path_parameter(
+                    "reference", {"type": "string"}, "The booking's reference, e.g. WB-7K3M-Q9TX."
+                )
+            ],
+            "post": {
+                "operationId": "checkIn",
+                "summary": "Mark a booked visitor as arrived (reception, admins)",
+                "description": "Idempotent: a second check-in keeps the first time.",
+                "security": [{"bearer": []}],
+                "responses": {
+                    "200": _json(_ref("CheckIn"), "Checked in."),
+                    **staff_errors,
+                    "404": _error("not_found: no such booking"),
+                    "409": _json(
+                        _ref("Conflict"), "not_changeable: cancelled, or not a booking of today"
+                    ),
+                },
+            },
+        },
+    }
+
+
+def _walk_in_schemas() -> dict[str, Any]:
+    moment = {"type": "string", "format": "date-time"}
+    estimate = {
+        "type": "object",
+        "required": ["earliest", "latest"],
+        "properties": {"earliest": moment, "latest": moment},
+    }
+    return {
+        "WalkInRequest": {
+            "type": "object",
+            "required": ["topic", "language"],
+            "properties": {
+                "topic": {"type": "string", "enum": list(TOPICS)},
+                "language": {"type": "string", "description": "BCP 47 code."},
+                "priority": {
+                    "type": "string",
+                    "enum": ["", *PRIORITY_REASONS],
+                    "description": "A reason to be called first, or empty.",
+                },
+                "name": {
+                    "type": "string",
+                    "maxLength": 40,
+                    "description": "Optional first name, for the counsellor only.",
+                },
+            },
+        },
+        "WalkInCreated": {
+            "type": "object",
+            "required": [
+                "id",
+                "number",
+                "token",
+                "status_url",
+                "ticket_url",
+                "position",
+                "estimate",
+            ],
+            "properties": {
+                "id": {"type": "integer"},
+                "number": {"type": "string", "description": 'The label, e.g. "W 007".'},
+                "token": {"type": "string"},
+                "status_url": {"type": "string", "description": "The visitor's status page."},
+                "ticket_url": {"type": "string", "description": "The printable ticket (staff)."},
+                "position": {"type": ["integer", "null"], "description": "1: next in line."},
+                "estimate": {"oneOf": [estimate, {"type": "null"}]},
+            },
+        },
+        "CallNextRequest": {
+            "type": "object",
+            "properties": {
+                "location": {"type": "string", "description": "A location code."},
+                "anyway": {
+                    "type": "boolean",
+                    "default": False,
+                    "description": "Call even though a booked session begins soon.",
+                },
+            },
+        },
+        "TransferRequest": {
+            "type": "object",
+            "description": "For transfer only: one counsellor id or one organisation code.",
+            "properties": {
+                "counsellor": {"type": "integer"},
+                "organisation": {"type": "string"},
+            },
+        },
+        "QueueTicket": {
+            "type": "object",
+            "required": ["id", "number", "room", "topic", "language", "priority", "status"],
+            "properties": {
+                "id": {"type": "integer"},
+                "number": {"type": "string"},
+                "room": {"type": ["string", "null"]},
+                "topic": {"type": "string", "enum": list(TOPICS)},
+                "language": {"type": "string"},
+                "priority": {"type": "string", "enum": ["", *PRIORITY_REASONS]},
+                "status": {"type": "string", "enum": list(TICKET_STATES)},
+            },
+        },
+        "Display": {
+            "type": "object",
+            "required": ["calls"],
+            "properties": {
+                "calls": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["number", "room", "called_at"],
+                        "properties": {
+                            "number": {"type": "string"},
+                            "room": {"type": ["string", "null"]},
+                            "called_at": moment,
+                        },
+                    },
+                }
+            },
+        },
+        "WalkInStatus": {
+            "type": "object",
+            "required": ["number", "status", "position", "estimate"],
+            "properties": {
+                "number": {"type": "string"},
+                "status": {"type": "string", "enum": list(TICKET_STATES)},
+                "position": {"type": ["integer", "null"]},
+                "estimate": {
+                    "oneOf": [
+                        {
+                            "type": "object",
+                            "required": ["earliest", "latest", "after_closing"],
+                            "properties": {
+                                "earliest": moment,
+                                "latest": moment,
+                                "after_closing": {
+                                    "type": "boolean",
+                                    "description": "The wait will probably run past closing.",
+                                },
+                            },
+                        },
+                        {"type": "null"},
+                    ],
+                    "description": "null while not waiting, or when nobody on duty fits.",
+                },
+            },
+        },
+        "CheckIn": {
+            "type": "object",
+            "required": ["reference", "checked_in_at"],
+            "properties": {"reference": {"type": "string"}, "checked_in_at": moment},
+        },
+    }
 
 
 def openapi_document(base_url: str) -> dict[str, Any]:
@@ -295,10 +589,12 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                     },
                 }
             },
+            **_walk_in_paths(),
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": {
+                **_walk_in_schemas(),
                 "Slot": slot,
                 "Schedule": {
                     "type": "object",

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
+from babel.dates import format_date, get_day_names
 from babel.numbers import format_decimal, format_percent
 from markupsafe import Markup
 from starlette.requests import Request
@@ -26,10 +26,14 @@ from booking.charts import Bar, bar_chart
 from booking.models import ATTENDED, NO_SHOW
 from booking.services import statistics as service
 from booking.statistics import (
+    CALLED_WITHIN_MINUTES,
     MAX_MONTHS,
+    Crossed,
+    Grid,
     Outcomes,
     Report,
     Table,
+    WalkIns,
     add_months,
     first_day,
     month_of,
@@ -74,6 +78,20 @@ TOTAL = N_("Total")
 ALL_LOCATIONS = N_("All locations")
 EMPTY = N_("No sessions in this period.")
 PERIOD = N_("Period")
+
+# The walk-in queue (issue 6).
+WALK_INS = N_("Walk-ins")
+WALK_INS_TITLE = N_("Walk-in queue per month")
+WALK_INS_CALLED = N_("Walk-ins called")
+WAIT_MEDIAN = N_("Waiting time until the first call, median")
+WAIT_P90 = N_("Waiting time until the first call, 90th percentile")
+CALLED_WITHIN = N_("Called within %(minutes)d minutes")
+WALK_IN_NO_SHOWS = N_("Called, but did not come")
+ESTIMATE_ERROR = N_("Estimate's mean error")
+MINUTES = N_("minutes")
+GRID_TITLE = N_("Walk-ins per weekday and hour of arrival")
+HOUR = N_("Hour")
+BY_CHANNEL_TITLE = N_("Sessions per organisation and channel")
 
 
 @dataclass(frozen=True)
@@ -164,6 +182,12 @@ class Words:
     def rate(self, value: float | None) -> str:
         return "–" if value is None else format_percent(value, "#,##0.0\xa0%", locale=self.language)
 
+    def minutes(self, value: float | None) -> str:
+        return "–" if value is None else format_decimal(value, "#,##0.0", locale=self.language)
+
+    def weekday(self, weekday: int) -> str:
+        return str(get_day_names("wide", locale=self.language)[weekday])
+
     def month(self, month: str) -> str:
         return format_date(first_day(month), "MMM y", locale=self.language)
 
@@ -188,6 +212,91 @@ def _outcome_rows(words: Words) -> list[tuple[str, Callable[[Outcomes], str]]]:
         (words(ATTENDED_RATE), lambda o: words.rate(o.attended_rate)),
         (words(NO_SHOW_RATE), lambda o: words.rate(o.no_show_rate)),
     ]
+
+
+def _called_within(words: Words) -> str:
+    return words(CALLED_WITHIN) % {"minutes": CALLED_WITHIN_MINUTES}
+
+
+def _walk_in_rows(words: Words) -> list[tuple[str, Callable[[WalkIns], str]]]:
+    minutes = words(MINUTES)
+    return [
+        (words(WALK_INS), lambda w: words.count(w.tickets)),
+        (words(WALK_INS_CALLED), lambda w: words.count(w.called)),
+        (f"{words(WAIT_MEDIAN)} ({minutes})", lambda w: words.minutes(w.waited_median)),
+        (f"{words(WAIT_P90)} ({minutes})", lambda w: words.minutes(w.waited_p90)),
+        (_called_within(words), lambda w: words.rate(w.called_within)),
+        (words(WALK_IN_NO_SHOWS), lambda w: words.count(w.no_shows)),
+        (f"{words(ESTIMATE_ERROR)} ({minutes})", lambda w: words.minutes(w.estimate_error)),
+    ]
+
+
+def _hour(hour: int) -> str:
+    return f"{hour:02d}:00–{hour + 1:02d}:00"
+
+
+def _walk_ins_view(words: Words, report: Report, period: str) -> dict[str, Any] | None:
+    if not report.walk_ins.tickets:
+        return None
+    title = words(WALK_INS_TITLE)
+    bars = [
+        Bar(words.month(month), w.tickets, words.count(w.tickets))
+        for month, w in zip(report.months, report.walk_ins_by_month, strict=True)
+    ]
+    return {
+        "id": "table-walk-ins",
+        "title": title,
+        "key_heading": words(N_("Figure")),
+        "month_totals": None,
+        "rows": [
+            (label, [show(w) for w in report.walk_ins_by_month], show(report.walk_ins))
+            for label, show in _walk_in_rows(words)
+        ],
+        "chart": _chart(words, "chart-walk-ins", words(N_("Walk-ins per month")), period, bars),
+    }
+
+
+def _grid_view(words: Words, grid: Grid) -> dict[str, Any]:
+    return {
+        "id": "table-walk-in-hours",
+        "title": words(GRID_TITLE),
+        "key_heading": words(HOUR),
+        "columns": [words.weekday(d) for d in grid.weekdays],
+        "rows": [
+            (
+                _hour(hour),
+                [words.count(grid.count(d, hour)) for d in grid.weekdays],
+                words.count(sum(grid.count(d, hour) for d in grid.weekdays)),
+            )
+            for hour in grid.hours
+        ],
+        "totals": [words.count(sum(grid.count(d, h) for h in grid.hours)) for d in grid.weekdays],
+        "total": words.count(grid.total),
+    }
+
+
+def _by_channel_view(
+    words: Words, crossed: Crossed, organisations: dict[str, str]
+) -> dict[str, Any]:
+    return {
+        "id": "table-organisation-channel",
+        "title": words(BY_CHANNEL_TITLE),
+        "key_heading": words(KEY_HEADINGS["organisation"]),
+        "columns": [words.key("channel", c, organisations) for c in crossed.channels],
+        "rows": [
+            (
+                words.key("organisation", o, organisations),
+                [words.count(crossed.count(o, c)) for c in crossed.channels],
+                words.count(sum(crossed.count(o, c) for c in crossed.channels)),
+            )
+            for o in crossed.organisations
+        ],
+        "totals": [
+            words.count(sum(crossed.count(o, c) for o in crossed.organisations))
+            for c in crossed.channels
+        ],
+        "total": words.count(crossed.total),
+    }
 
 
 def _period(words: Words, report: Report) -> str:
@@ -252,6 +361,9 @@ def _view(words: Words, data: service.Statistics, filters: Filters) -> dict[str,
         "tables": [
             _dimension_view(words, table, data.organisations, period) for table in report.tables
         ],
+        "by_channel": _by_channel_view(words, report.by_channel, data.organisations),
+        "walk_ins": _walk_ins_view(words, report, period),
+        "grid": _grid_view(words, report.grid),
         "csv_url": f"/staff/statistics.csv?{filters.query()}",
     }
 
@@ -277,6 +389,10 @@ def _decimal_comma(rate: float | None) -> str:
     return "" if rate is None else decimal_comma(rate * 100)
 
 
+def _decimal(value: float | None) -> str:
+    return "" if value is None else decimal_comma(value)
+
+
 def csv_rows(words: Words, data: service.Statistics) -> list[list[str]]:
     """One row per month and a total row; one column per figure and per table key."""
     report = data.report
@@ -299,6 +415,26 @@ def csv_rows(words: Words, data: service.Statistics) -> list[list[str]]:
             f"{heading}: {words.key(table.dimension, key, data.organisations)}"
             for key in table.keys
         ]
+    minutes = words(MINUTES)
+    header += [
+        words(WALK_INS),
+        words(WALK_INS_CALLED),
+        f"{words(WAIT_MEDIAN)} ({minutes})",
+        f"{words(WAIT_P90)} ({minutes})",
+        f"{_called_within(words)} (%)",
+        words(WALK_IN_NO_SHOWS),
+        f"{words(ESTIMATE_ERROR)} ({minutes})",
+    ]
+    # Only the weekday-hour and organisation-channel pairs that occur: a column each.
+    grid, crossed = report.grid, report.by_channel
+    cells = [(d, h) for d in grid.weekdays for h in grid.hours if grid.count(d, h)]
+    header += [f"{words(WALK_INS)}: {words.weekday(d)} {_hour(h)}" for d, h in cells]
+    pairs = [(o, c) for o in crossed.organisations for c in crossed.channels if crossed.count(o, c)]
+    header += [
+        f"{words(SESSIONS)}: {words.key('organisation', o, data.organisations)} / "
+        f"{words.key('channel', c, data.organisations)}"
+        for o, c in pairs
+    ]
 
     def figures(month_label: str, outcome: Outcomes, index: int | None) -> list[str]:
         line = [
@@ -321,6 +457,19 @@ def csv_rows(words: Words, data: service.Statistics) -> list[list[str]]:
         for table in report.tables:
             values = table.key_totals if index is None else [row[index] for row in table.cells]
             line += [str(n) for n in values]
+        month = None if index is None else report.months[index]
+        queue = report.walk_ins if index is None else report.walk_ins_by_month[index]
+        line += [
+            str(queue.tickets),
+            str(queue.called),
+            _decimal(queue.waited_median),
+            _decimal(queue.waited_p90),
+            _decimal_comma(queue.called_within),
+            str(queue.no_shows),
+            _decimal(queue.estimate_error),
+        ]
+        line += [str(grid.count(d, h, month)) for d, h in cells]
+        line += [str(crossed.count(o, c, month)) for o, c in pairs]
         return line
 
     body = [

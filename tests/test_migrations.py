@@ -1,0 +1,77 @@
+"""Upgrading a database that holds data: every migration after the first release must work on
+filled tables (adding a NOT NULL column, making a key nullable), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import asyncpg
+import pytest
+from tortoise import Tortoise
+from tortoise.migrations.api import migrate as run_migrations
+
+from booking.db import tortoise_config
+from booking.demo import load_demo
+from booking.demo_history import load_demo_history
+from booking.models import Booking, Counsellor, Location
+from tests.conftest import NOW, POSTGRES_URL, _replace_database
+
+BEFORE_MAIL = "models.0004_fair_allocation"
+
+
+async def _fill_at(url: str, target: str) -> None:
+    await run_migrations(config=tortoise_config(url), target=target)
+    await Tortoise.close_connections()
+    # The demo as the older release would have written it: the columns that release knew.
+    await Tortoise.init(config=tortoise_config(url))
+    try:
+        conn = Tortoise.get_connection("sqlite" if url.startswith("sqlite") else "postgres")
+        await conn.execute_script(
+            "INSERT INTO location (code, name, address, timezone, session_minutes, "
+            "buffer_minutes, window_minutes, notice_minutes, holiday_country, "
+            "holiday_subdivision, active, booking_lock) VALUES ('old', 'Old office', "
+            "'Street 1', 'Europe/Berlin', 30, 10, 120, 60, 'DE', 'NI', TRUE, 0);"
+            "INSERT INTO organisation (code, name, active) VALUES ('org', 'Org', TRUE);"
+            "INSERT INTO counsellor (organisation_id, display_name, languages, topics, email, "
+            "active) SELECT id, 'Old C.', '[\"de\"]', '[\"forms\"]', '', TRUE "
+            "FROM organisation WHERE code = 'org';"
+        )
+    finally:
+        await Tortoise.close_connections()
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgres"])
+async def test_upgrading_a_filled_database(dialect: str, tmp_path: object) -> None:
+    if dialect == "postgres":
+        if not POSTGRES_URL:
+            pytest.skip("set BOOKING_TEST_POSTGRES_URL to upgrade a PostgreSQL database too")
+        name = "booking_upgrade_test"
+        url = _replace_database(POSTGRES_URL, name)
+        admin = await asyncpg.connect(POSTGRES_URL)
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        await admin.close()
+    else:
+        url = f"sqlite://{tmp_path}/upgrade.sqlite3"
+    try:
+        await _fill_at(url, BEFORE_MAIL)
+        await run_migrations(config=tortoise_config(url))  # to the newest
+        await Tortoise.close_connections()
+        await Tortoise.init(config=tortoise_config(url))
+        try:
+            old = await Location.get(code="old")
+            assert old.ticket_prefix == "W"
+            assert (await Counsellor.get(display_name="Old C.")).mail_invitations is True
+            # The new release works on the upgraded database.
+            await Counsellor.filter(display_name="Old C.").delete()
+            await old.delete()
+            assert await load_demo()
+            await load_demo_history(NOW)
+            assert await Booking.filter(appointment_id__isnull=False).exists()
+        finally:
+            await Tortoise.close_connections()
+    finally:
+        if dialect == "postgres":
+            admin = await asyncpg.connect(POSTGRES_URL)
+            await admin.execute(f'DROP DATABASE IF EXISTS "{urlsplit(url).path[1:]}" WITH (FORCE)')
+            await admin.close()
