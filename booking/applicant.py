@@ -73,20 +73,32 @@ def read_organisation(text: str) -> tuple[str | None, str | None]:
     return text, None
 
 
+def name_problem(name: str) -> str | None:
+    """The error code for a name typed (already trimmed), or None when it will do."""
+    if len(name) > NAME_MAX:
+        return "too_long"
+    if not _printable(name) or any(ch in name for ch in "<>"):
+        return "name_chars"
+    return None
+
+
+def email_problem(email: str) -> str | None:
+    """The error code for an e-mail address typed (already trimmed), or None."""
+    if len(email) > EMAIL_MAX or not _EMAIL.match(email) or not _printable(email):
+        return "email_invalid"
+    return None
+
+
 def read_contact(data: Mapping[str, object]) -> tuple[Contact | None, dict[str, str]]:
     errors: dict[str, str] = {}
     name = " ".join(_text(data, "name").split())
-    if not name:
-        errors["name"] = "name_required"
-    elif len(name) > NAME_MAX:
-        errors["name"] = "too_long"
-    elif not _printable(name) or any(ch in name for ch in "<>"):
-        errors["name"] = "name_chars"
+    name_error = name_problem(name) if name else "name_required"
+    if name_error:
+        errors["name"] = name_error
     email = _text(data, "email")
-    if not email:
-        errors["email"] = "email_required"
-    elif len(email) > EMAIL_MAX or not _EMAIL.match(email) or not _printable(email):
-        errors["email"] = "email_invalid"
+    email_error = email_problem(email) if email else "email_required"
+    if email_error:
+        errors["email"] = email_error
     phone = _text(data, "phone")
     if phone and (len(phone) > PHONE_MAX or not _PHONE.match(phone)):
         errors["phone"] = "phone_invalid"

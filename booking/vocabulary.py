@@ -88,9 +88,11 @@ ROLE_LABELS: dict[str, str] = {
 
 ONLINE = "online"
 WALK_IN = "walk_in"
+FOLLOW_UP = "follow_up"
 CHANNEL_LABELS: dict[str, str] = {
     ONLINE: N_("Booked online"),
     WALK_IN: N_("Walk-in"),
+    FOLLOW_UP: N_("Follow-up"),
 }
 
 # Where a counsellor may refer someone after the session (recorded as the outcome).

@@ -315,8 +315,16 @@ def requested_organisation(booking: Booking) -> str | None:
     return decided.get("organisation") if decided.get("rule") == REQUESTED else None
 
 
+def movable(booking: Booking, now: datetime) -> bool:
+    """A session can be moved within its office appointment's window; one without an office
+    appointment (a follow-up booked at the desk) can only be cancelled."""
+    return changeable(booking, now) and booking.appointment_id is not None  # type: ignore[attr-defined]
+
+
 async def reschedule_offer(booking: Booking, now: datetime) -> list[Slot]:
     """Other times for the same office appointment."""
+    if not movable(booking, now):
+        return []
     return (await _other_times(booking, now))[1]
 
 
@@ -331,13 +339,13 @@ async def reschedule(
     free at the new time keeps the session (and its place in the tally); otherwise the
     balancing rules decide again."""
     booking = await find_booking(token)
-    if not changeable(booking, now):
+    if not movable(booking, now):
         raise NotChangeable()
     try:
         async with in_transaction():
             await _lock_location(booking.location.id)
             await booking.refresh_from_db()
-            if not changeable(booking, now):
+            if not movable(booking, now):
                 raise NotChangeable()
             before = await outbox.facts(booking)
             day, offered = await _other_times(booking, now)

@@ -5,6 +5,7 @@ redirect back here; the page reloads itself every 20 seconds (no script: the CSP
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
 from starlette.datastructures import FormData
@@ -12,15 +13,18 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute
 
-from booking.errors import Invalid, NotChangeable, NotFound
-from booking.models import Counsellor, Location
+from booking.applicant import read_start
+from booking.errors import Invalid, NotChangeable, NotFound, SlotTaken
+from booking.models import Booking, Counsellor, Location, Ticket
 from booking.schedule import Scope
 from booking.services import desk as service
-from booking.services import fairness, walkins
+from booking.services import fairness, follow_up, walkins
 from booking.services import schedule as schedule_service
 from booking.services.days import local_date, zone_of
-from booking.vocabulary import N_
+from booking.vocabulary import FOLLOW_UP, N_
 from booking.web.auth import request_time, staff_page, staff_route
+from booking.web.errors import error_page
+from booking.web.messages import FIELD_MESSAGES, NOTICES
 from booking.web.rendering import render, translate
 
 PAGE = "/staff/desk"
@@ -51,6 +55,12 @@ NOT_CHANGEABLE = N_(
     "have acted on it at another desk, or the page was old. A no-show can be recorded after "
     "three calls or ten minutes. Please go back to the desk: it shows the current state."
 )
+NOT_FOLLOW_UP = N_(
+    "A follow-up can only be booked for the walk-in you are serving or finished today. "
+    "Please go back to the desk: it shows the current state."
+)
+FOLLOWED_UP = N_("Follow-up booked: %(reference)s, %(date)s %(time)s.")
+FOLLOW_UP_DAYS = 365  # how far ahead the day picker goes
 TRANSFER_TARGET = N_("Please choose a counsellor or an organisation to transfer the ticket to.")
 
 STATUS_LABELS: dict[str, str] = {
@@ -86,7 +96,12 @@ async def desk_page(request: Request) -> Response:
     today = local_date(now, location)
     own = Scope(today, counsellor.organisation_id, counsellor.id)  # type: ignore[attr-defined]
     note = request.query_params.get("note", "")
+    booked = await _followed_up(request)
     context = {
+        "followed_up": booked,
+        "followed_up_url": request.app.state.mailer.manage_url(booked, booked.manage_token_hash)
+        if booked
+        else None,
         "view": await service.desk_view(counsellor, location, now),
         "entries": await schedule_service.entries(
             location, own, request.state.principal.username, now
@@ -103,6 +118,14 @@ async def desk_page(request: Request) -> Response:
         "refresh_url": f"{PAGE}?{urlencode({'location': location.code})}",
     }
     return staff_page(request, "staff/desk.html", context)
+
+
+async def _followed_up(request: Request) -> Booking | None:
+    """The follow-up just booked at this desk, shown once (the session forgets it)."""
+    booking_id = request.session.pop("follow_up", None)
+    if not isinstance(booking_id, int):
+        return None
+    return await Booking.get_or_none(id=booking_id, channel=FOLLOW_UP).prefetch_related("location")
 
 
 async def _desk_of(request: Request, form: FormData) -> tuple[Counsellor, Location]:
@@ -176,9 +199,116 @@ async def presence(request: Request) -> Response:
     return _back(location, "away")
 
 
+def _follow_up_day(value: object, today: date) -> date | None:
+    """The day asked for, if it is a date from today up to a year ahead."""
+    try:
+        day = date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
+    except ValueError:
+        return None
+    if day is None or not today <= day <= today + timedelta(days=FOLLOW_UP_DAYS):
+        return None
+    return day
+
+
+async def _follow_up_page(
+    request: Request,
+    ticket: Ticket,
+    counsellor: Counsellor,
+    day: date,
+    now: datetime,
+    *,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    notice: str | None = None,
+    status: int = 200,
+) -> Response:
+    location: Location = ticket.location
+    today = local_date(now, location)
+    base = f"{PAGE}/walk-ins/{ticket.id}/follow-up"
+    context = {
+        "ticket": ticket,
+        "label": walkins.ticket_label(location.ticket_prefix, ticket.number),
+        "location": location,
+        "zone": zone_of(location),
+        "day": day,
+        "slots": await follow_up.follow_up_slots(ticket, counsellor, day, now),
+        "previous": f"{base}?day={day - timedelta(days=1)}" if day > today else None,
+        "next": f"{base}?day={day + timedelta(days=1)}"
+        if day < today + timedelta(days=FOLLOW_UP_DAYS)
+        else None,
+        "action": base,
+        "back": _url(location),
+        "values": values or {"name": ticket.name, "email": ""},
+        "errors": {k: translate(request, FIELD_MESSAGES[v]) for k, v in (errors or {}).items()},
+        "notice": notice,
+    }
+    return staff_page(request, "staff/follow_up.html", context, status)
+
+
+async def follow_up_form(request: Request) -> Response:
+    """The free times of one day for a follow-up of the walk-in (GET), and booking one (POST)."""
+    counsellor = await service.counsellor_of(request.state.user)
+    ticket_id = service.ticket_in_range(request.path_params["ticket_id"])
+    now = request_time(request)
+    try:
+        ticket = await follow_up.ticket_to_follow_up(ticket_id, counsellor, now)
+    except NotChangeable:
+        return _refused(request, await service.desk_location(counsellor, None), NOT_FOLLOW_UP, 409)
+    location: Location = ticket.location
+    today = local_date(now, location)
+    data = await request.form() if request.method == "POST" else request.query_params
+    asked = data.get("day")
+    if asked is None and request.method == "GET":
+        day: date | None = await follow_up.next_open_day(location, today)
+    else:
+        day = _follow_up_day(asked, today)
+    if day is None:
+        return error_page(request, "bad_date", 422)
+    if request.method == "GET":
+        return await _follow_up_page(request, ticket, counsellor, day, now)
+    values = {k: v if isinstance(v := data.get(k), str) else "" for k in ("name", "email")}
+    start, errors = read_start({"start": data.get("slot", "")})
+    if start is None:
+        return await _follow_up_page(
+            request, ticket, counsellor, day, now, values=values, errors=errors, status=422
+        )
+    try:
+        booked = await follow_up.book_follow_up(
+            ticket.id,
+            counsellor,
+            day,
+            start,
+            values["email"],
+            values["name"],
+            now,
+            fairness.Rules.of(request.app.state.settings),
+            request.app.state.mailer,
+        )
+    except Invalid as invalid:
+        return await _follow_up_page(
+            request, ticket, counsellor, day, now, values=values, errors=invalid.fields, status=422
+        )
+    except SlotTaken:
+        notice = translate(request, NOTICES["slot_taken"])
+        return await _follow_up_page(
+            request, ticket, counsellor, day, now, values=values, notice=notice, status=409
+        )
+    except NotChangeable:
+        return _refused(request, location, NOT_FOLLOW_UP, 409)
+    request.session["follow_up"] = booked.booking.id
+    return _back(location, "follow_up")
+
+
 routes: list[BaseRoute] = [
     staff_route(PAGE, desk_page, "walk_in_desk"),
     staff_route(f"{PAGE}/call-next", call_next, "walk_in_desk", methods=["POST"]),
+    # Before the actions' route, which would take "follow-up" for an action.
+    staff_route(
+        PAGE + "/walk-ins/{ticket_id:int}/follow-up",
+        follow_up_form,
+        "walk_in_desk",
+        methods=["GET", "POST"],
+    ),
     staff_route(PAGE + "/walk-ins/{ticket_id:int}/{action}", act, "walk_in_desk", methods=["POST"]),
     staff_route(f"{PAGE}/presence", presence, "walk_in_desk", methods=["POST"]),
 ]

@@ -253,12 +253,12 @@ async def manage_reschedule(request: Request) -> Response:
 async def _reschedule_page(
     request: Request, token: str, booking: Any, now: datetime, notice_code: str | None, status: int
 ) -> Response:
-    changeable = bookings.changeable(booking, now)
+    changeable = bookings.movable(booking, now)
     slots = await bookings.reschedule_offer(booking, now) if changeable else []
     notice = None
     if notice_code:
         notice = translate(request, NOTICES[notice_code])
-    before, after = _split(slots, booking.appointment.start)
+    before, after = _split(slots, booking.appointment.start) if booking.appointment else ([], [])
     return render(
         request,
         "manage_reschedule.html",
