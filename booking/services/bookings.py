@@ -159,8 +159,9 @@ async def offer(
     return _offer_from_day(location, appointment, day, topic, language, now, organisation)
 
 
-async def _lock_location(location_id: int) -> None:
-    """The transaction's first statement: a write that serialises this location's bookings."""
+async def lock_location(location_id: int) -> None:
+    """The transaction's first statement: a write that serialises this location's bookings
+    (and its walk-in queue)."""
     changed = await Location.filter(id=location_id).update(booking_lock=F("booking_lock") + 1)
     assert changed == 1, "a resolved location has exactly one row"
 
@@ -209,7 +210,7 @@ async def create_booking(
     for _attempt in range(3):  # a fresh reference if one ever collides
         try:
             async with in_transaction():
-                await _lock_location(location.id)
+                await lock_location(location.id)
                 if await Booking.filter(appointment_key=key).exists():
                     raise AlreadyBooked()
                 day = await load_day(location, local_date(appointment.start, location))
@@ -343,7 +344,7 @@ async def reschedule(
         raise NotChangeable()
     try:
         async with in_transaction():
-            await _lock_location(booking.location.id)
+            await lock_location(booking.location.id)
             await booking.refresh_from_db()
             if not movable(booking, now):
                 raise NotChangeable()
@@ -392,7 +393,7 @@ async def cancel(token: str, now: datetime, mailer: outbox.Mailer | None = None)
     if not changeable(booking, now):
         raise NotChangeable()
     async with in_transaction():
-        await _lock_location(booking.location.id)
+        await lock_location(booking.location.id)
         before = await outbox.facts(booking)
         changed = await Booking.filter(id=booking.id, status=BOOKED).update(
             status=CANCELLED,

@@ -32,8 +32,8 @@ from booking.plan import at, public_holiday, room_for
 from booking.services import fairness, outbox
 from booking.services.bookings import (
     Booked,
-    _lock_location,
     hash_token,
+    lock_location,
     new_reference,
     new_token,
     slot_key,
@@ -154,7 +154,7 @@ async def book_follow_up(
     for _attempt in range(3):  # a fresh reference if one ever collides
         try:
             async with in_transaction():
-                await _lock_location(location.id)
+                await lock_location(location.id)
                 loaded = await load_day(location, day)
                 offered = _slots_of(loaded, day, location, ticket, organisation, now)
                 slot = next((s for s in offered if s.start == start), None)

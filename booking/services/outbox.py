@@ -126,16 +126,20 @@ async def record_change(
     await OutboxMessage.filter(thread=reminder_thread(booking.id), status=PENDING).delete()
     written = []
     for notice in notices(before, after, now, mailer.reminder_time):
-        written.append(await _write(mailer, notice, booking, now))
+        written.append(await write(mailer, notice, now, booking))
     return written
 
 
-async def _write(mailer: Mailer, notice: Notice, booking: Booking, now: datetime) -> OutboxMessage:
-    manage_url = mailer.manage_url(booking, booking.manage_token_hash)
+async def write(
+    mailer: Mailer, notice: Notice, now: datetime, booking: Booking | None = None
+) -> OutboxMessage:
+    """Render one notice and store it, due at its ``send_after``; the manage link comes from
+    the booking, if there is one."""
+    manage_url = mailer.manage_url(booking, booking.manage_token_hash) if booking else None
     composed = mailer.texts.compose(notice, manage_url, now)
     return await OutboxMessage.create(
         message_id=_message_id(mailer.texts.uid_domain),
-        booking_id=booking.id,
+        booking_id=booking.id if booking else None,
         thread=notice.thread,
         kind=notice.kind,
         recipient=notice.recipient,

@@ -39,7 +39,7 @@ from booking.models import (
 from booking.plan import room_for
 from booking.services import fairness
 from booking.services.accounts import audit
-from booking.services.bookings import hash_token, new_reference, new_token
+from booking.services.bookings import hash_token, lock_location, new_reference, new_token
 from booking.services.days import Day, load_day, local_date
 from booking.slots import Interval
 from booking.vocabulary import TOPICS, normalise_language
@@ -117,11 +117,6 @@ class Status:
     closed_reason: str
     room: str | None
     location: Location
-
-
-async def _lock(location_id: int) -> None:
-    changed = await Location.filter(id=location_id).update(booking_lock=F("booking_lock") + 1)
-    assert changed == 1, "a resolved location has exactly one row"
 
 
 def as_queued(row: Ticket, org_codes: dict[int, str]) -> queue.Ticket:
@@ -253,7 +248,7 @@ async def register(location: Location, form: WalkInForm, actor: str, now: dateti
     day = local_date(now, location)
     token = new_token()
     async with in_transaction():
-        await _lock(location.id)
+        await lock_location(location.id)
         last = await Ticket.filter(location_id=location.id, day=day).order_by("-number").first()
         number = (last.number if last else 0) + 1
         ticket = await Ticket.create(
@@ -365,7 +360,7 @@ async def call_next(
     """
     today = local_date(now, location)
     async with in_transaction():
-        await _lock(location.id)
+        await lock_location(location.id)
         await Counsellor.filter(id=counsellor.id).update(
             desk_location_id=location.id, desk_since=now.astimezone(UTC)
         )
@@ -571,7 +566,7 @@ async def act(
     if action == "transfer":
         await _check_transfer(ticket, to_counsellor, to_organisation)
     async with in_transaction():
-        await _lock(location.id)
+        await lock_location(location.id)
         await ticket.refresh_from_db()  # what the lock now guarantees, not what was read before
         mine = Q(id=ticket.id, counsellor_id=counsellor.id)
         changed = 0

@@ -172,7 +172,7 @@ async def location_closures(request: Request) -> Response:
         return await _closures_page(request, location, form.values, errors)
     back = f"{BASE}/{location.id}/closures"
     title = f"{location.name}: {parsed.day.isoformat()}"
-    change = partial(admin_plans.close_day, location, parsed, mailer=request.app.state.mailer)
+    change = partial(admin_plans.close_day, location, parsed)
     try:
         return await apply_change(request, form, change, action=back, back=back, title=title)
     except admin.Rejected as problem:
@@ -207,7 +207,7 @@ async def location_active(request: Request) -> Response:
         request,
         "staff/admin/location_active.html",
         context,
-        partial(admin_plans.set_location_active, location, mailer=request.app.state.mailer),
+        partial(admin_plans.set_location_active, location),
         action=f"{back}/active",
         back=back,
         title=location.name,

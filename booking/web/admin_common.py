@@ -18,6 +18,7 @@ from starlette.routing import BaseRoute
 from booking.admin_forms import MESSAGES, Decision, read_active, read_decision
 from booking.models import BOOKED, Booking
 from booking.services import admin, admin_plans
+from booking.services.outbox import Mailer
 from booking.vocabulary import N_
 from booking.web.auth import Handler, request_time, staff_page, staff_route
 from booking.web.rendering import translate
@@ -140,10 +141,10 @@ async def outcome_page(
 
 
 # A checked change, its own arguments bound: called with the coordinator's decision about
-# affected bookings, the actor and the time.
-Change = Callable[[Decision, str, datetime], Awaitable[admin_plans.Outcome]]
+# affected bookings, the actor, the time and the mailer that tells moved sessions' people.
+Change = Callable[[Decision, str, datetime, Mailer], Awaitable[admin_plans.Outcome]]
 # Sets a record active or not, likewise.
-ActiveChange = Callable[[bool, Decision, str, datetime], Awaitable[admin_plans.Outcome]]
+ActiveChange = Callable[[bool, Decision, str, datetime, Mailer], Awaitable[admin_plans.Outcome]]
 
 
 async def apply_change(
@@ -152,7 +153,9 @@ async def apply_change(
     """Run a checked change and answer with its outcome: saved, the bookings it would affect,
     or (if someone else changed the data meanwhile) the page that says so."""
     try:
-        outcome = await change(form.decision, actor(request), request_time(request))
+        outcome = await change(
+            form.decision, actor(request), request_time(request), request.app.state.mailer
+        )
     except admin.Busy:
         return busy_page(request, back)
     return await outcome_page(request, outcome, form, action=action, back=back, title=title)

@@ -108,7 +108,7 @@ async def organisation_active(request: Request) -> Response:
         request,
         "staff/admin/organisation_active.html",
         context,
-        partial(admin_plans.set_organisation_active, organisation, mailer=request.app.state.mailer),
+        partial(admin_plans.set_organisation_active, organisation),
         action=f"{ORGANISATIONS}/{organisation.id}/active",
         back=back,
         title=organisation.name,
@@ -193,9 +193,7 @@ async def counsellor_edit(request: Request) -> Response:
     parsed, errors = await _read_counsellor(form.values, topics, counsellor)
     if parsed is None:
         return await _counsellor_form(request, form.values, topics, errors, counsellor)
-    change = partial(
-        admin_plans.update_counsellor, counsellor, parsed, mailer=request.app.state.mailer
-    )
+    change = partial(admin_plans.update_counsellor, counsellor, parsed)
     return await apply_change(
         request, form, change, action=back, back=back, title=parsed.display_name
     )
@@ -214,7 +212,7 @@ async def counsellor_active(request: Request) -> Response:
         request,
         "staff/admin/counsellor_active.html",
         context,
-        partial(admin_plans.set_counsellor_active, counsellor, mailer=request.app.state.mailer),
+        partial(admin_plans.set_counsellor_active, counsellor),
         action=f"{back}/active",
         back=back,
         title=counsellor.display_name,

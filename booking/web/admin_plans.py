@@ -15,6 +15,7 @@ from booking.admin_forms import MOVE, Decision
 from booking.errors import NotFound
 from booking.models import Counsellor, Location, PlanException, Room, WorkShift
 from booking.services import admin, admin_plans
+from booking.services.outbox import Mailer
 from booking.web.admin_common import (
     actor,
     admin_route,
@@ -110,7 +111,7 @@ async def block_remove(request: Request) -> Response:
     return await apply_change(
         request,
         await read_form(request),
-        partial(admin_plans.remove_block, block, mailer=request.app.state.mailer),
+        partial(admin_plans.remove_block, block),
         action=f"{back}/{block.id}/remove",
         back=back,
         title=block.counsellor.display_name,
@@ -156,7 +157,7 @@ async def exceptions(request: Request) -> Response:
     if parsed is None:
         return await _exceptions_page(request, counsellor, form.values, errors)
     back = f"{COUNSELLORS}/{counsellor.id}/exceptions"
-    change = partial(admin_plans.add_exception, counsellor, parsed, mailer=request.app.state.mailer)
+    change = partial(admin_plans.add_exception, counsellor, parsed)
     try:
         return await apply_change(
             request, form, change, action=back, back=back, title=counsellor.display_name
@@ -179,7 +180,7 @@ async def exception_remove(request: Request) -> Response:
     return await apply_change(
         request,
         await read_form(request),
-        partial(admin_plans.remove_exception, row, mailer=request.app.state.mailer),
+        partial(admin_plans.remove_exception, row),
         action=f"{back}/{row.id}/remove",
         back=back,
         title=row.counsellor.display_name,
@@ -205,12 +206,12 @@ async def attention_move(request: Request) -> Response:
     booking_id: int = request.path_params["booking_id"]
     form = await read_form(request)
 
-    async def move(decision: Decision, who: str, when: datetime) -> admin_plans.Outcome:
+    async def move(
+        decision: Decision, who: str, when: datetime, mailer: Mailer
+    ) -> admin_plans.Outcome:
         # The page's only answer is "move": the form carries just the chosen counsellors.
         moving = Decision(MOVE, decision.choices)
-        return await admin_plans.move_stranded(
-            booking_id, moving, who, when, request.app.state.mailer
-        )
+        return await admin_plans.move_stranded(booking_id, moving, who, when, mailer)
 
     try:
         return await apply_change(request, form, move, action=ATTENTION, back=ATTENTION, title="")

@@ -29,7 +29,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -44,6 +44,7 @@ from booking.db import migrate, sqlite_url_with_pragmas, tortoise_config
 from booking.i18n import load_translations
 from booking.models import SENT, OutboxMessage
 from booking.notices import APPLICANT, CONFIRMED, COUNSELLOR, UPDATED, Notice, SessionFacts
+from booking.services import outbox
 from booking.services.sender import Sender
 from booking.settings import Settings
 from booking.web.rendering import TEMPLATES_DIR, Renderer
@@ -117,25 +118,7 @@ async def fill(total: int, settings: Settings) -> float:
         for recipient, kind, sequence in plan[: total - written]:
             facts = session(n, sequence)
             thread = f"{n}:{recipient}"
-            composed = mailer.texts.compose(Notice(recipient, kind, facts, NOW, thread), None, NOW)
-            await OutboxMessage.create(
-                message_id=f"<bench-{written}@welcome-demo.invalid>",
-                thread=thread,
-                kind=kind,
-                recipient=recipient,
-                to_address=composed.to_address,
-                to_name=composed.to_name,
-                language=composed.language,
-                subject=composed.subject,
-                text=composed.text,
-                html=composed.html,
-                calendar=composed.calendar.decode() if composed.calendar else None,
-                calendar_method=composed.calendar_method,
-                sequence=sequence,
-                next_attempt_at=NOW.astimezone(UTC),
-                expires_at=facts.start.astimezone(UTC),
-                created_at=NOW.astimezone(UTC),
-            )
+            await outbox.write(mailer, Notice(recipient, kind, facts, NOW, thread), NOW)
             written += 1
         n += 1
     return (time.perf_counter() - started) / total
