@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 BOOKING_DEMO ?= 1
 export BOOKING_DEMO
 
-.PHONY: run test venv lint typecheck check bench bench-load bench-balance bench-fairness bench-mail bench-queue locales clean
+.PHONY: run test venv lint typecheck check bench bench-load bench-balance bench-fairness bench-mail bench-queue bench-weight locales screenshots clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed (set PYTHON=python3.11)" if sys.version_info < (3, 11) else 0)'
@@ -36,7 +36,7 @@ typecheck: venv
 check: lint typecheck test
 
 # Benchmarks print their figures; they are not part of `make test`.
-bench: bench-load bench-balance bench-fairness bench-mail bench-queue
+bench: bench-load bench-balance bench-fairness bench-mail bench-queue bench-weight
 
 bench-load: venv
 	$(BIN)/python tests/benchmarks/bench_load.py --database sqlite
@@ -54,16 +54,33 @@ bench-fairness: venv
 bench-queue: venv
 	@for seed in 1 2 3; do $(BIN)/python -m booking.bench queue --seed $$seed || exit 1; done
 
+# What each applicant page transfers on first load, in Chromium (budget: 60 KB).
+bench-weight: venv
+	$(BIN)/python tests/benchmarks/bench_weight.py
+
 bench-mail: venv
 	$(BIN)/python tests/benchmarks/bench_mail.py --database sqlite --messages 2000
 	@if [ -n "$$BOOKING_TEST_POSTGRES_URL" ]; then \
 		$(BIN)/python tests/benchmarks/bench_mail.py --database postgres --messages 2000; \
 	else echo "bench-mail: set BOOKING_TEST_POSTGRES_URL to run it on PostgreSQL too"; fi
 
-# Re-extract the strings and merge them into every catalog (then translate the new ones).
+# PNGs of the main pages in docs/screenshots/ (the README shows some): a demo service of its
+# own, driven by Debian's Chromium like the browser tests.
+screenshots: venv
+	$(BIN)/python -m tests.browser.screenshots
+
+# Re-extract the strings and merge them into every catalog (then translate the new ones):
+# German and English get everything; the other visitor languages get what visitors read.
 locales: venv
 	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --omit-header -o locales/messages.pot .
-	$(BIN)/pybabel update -D messages -i locales/messages.pot -d locales --ignore-obsolete --no-fuzzy-matching --width 100
+	$(BIN)/pybabel extract -F babel-visitor.cfg -k N_ --no-location --sort-output --omit-header -o locales/visitor.pot .
+	@for lang in $$($(BIN)/python -c 'from booking.i18n import STAFF_LANGUAGES as s; print(*s)'); do \
+		$(BIN)/pybabel update -D messages -i locales/messages.pot -d locales -l $$lang --ignore-obsolete --no-fuzzy-matching --width 100 || exit 1; \
+	done
+	@for lang in $$($(BIN)/python -c 'from booking.i18n import VISITOR_LANGUAGES as v, STAFF_LANGUAGES as s; print(*[c for c in v if c not in s])'); do \
+		test -f locales/$$lang/LC_MESSAGES/messages.po || $(BIN)/pybabel init -D messages -i locales/visitor.pot -d locales -l $$lang --width 100 || exit 1; \
+		$(BIN)/pybabel update -D messages -i locales/visitor.pot -d locales -l $$lang --ignore-obsolete --no-fuzzy-matching --width 100 || exit 1; \
+	done
 	$(BIN)/python locales/fill_english.py
 
 clean:

@@ -27,7 +27,8 @@ from booking.mail_texts import MailTexts
 from booking.services import privacy
 from booking.services.outbox import Mailer
 from booking.services.sender import Sender
-from booking.settings import Settings
+from booking.services.ticket_printing import BackgroundPrinter
+from booking.settings import Settings, SettingsError
 from booking.web import (
     admin,
     api,
@@ -44,10 +45,13 @@ from booking.web import (
 from booking.web.errors import CatchAllMiddleware, exception_handlers
 from booking.web.middleware import RequestContextMiddleware
 from booking.web.rendering import TEMPLATES_DIR, Renderer
+from integrations.escpos import NetworkTicketPrinter, PrinterSetupError, SlipFonts
 from integrations.mail import DirectoryTransport, MailTransport, SmtpTransport
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 Clock = Callable[[], datetime]
+PRINTER_TIMEOUT_SECONDS = 5.0  # connecting and sending one slip
+PRINT_GRACE_SECONDS = 3.0  # at shutdown, for slips still on their way to the printer
 
 
 def system_clock() -> datetime:
@@ -84,6 +88,24 @@ def build_sender(settings: Settings, clock: Clock) -> Sender:
     )
 
 
+def build_ticket_printer(settings: Settings) -> BackgroundPrinter | None:
+    """The ESC/POS printer for walk-in tickets, or None (browser slips only). Refuses to start
+    without Pillow's raqm layout or a font, rather than print Arabic unjoined and backwards."""
+    if not settings.ticket_printer_host:
+        return None
+    try:
+        fonts = SlipFonts.find(settings.ticket_font)
+    except PrinterSetupError as error:
+        raise SettingsError(f"BOOKING_TICKET_PRINTER is set, but: {error}") from None
+    printer = NetworkTicketPrinter(
+        settings.ticket_printer_host,
+        settings.ticket_printer_port,
+        timeout=PRINTER_TIMEOUT_SECONDS,
+        fonts=fonts,
+    )
+    return BackgroundPrinter(printer)
+
+
 def create_app(settings: Settings, clock: Clock = system_clock) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -104,6 +126,8 @@ def create_app(settings: Settings, clock: Clock = system_clock) -> Starlette:
             try:
                 yield
             finally:
+                if app.state.ticket_printer is not None:
+                    await app.state.ticket_printer.close(PRINT_GRACE_SECONDS)
                 for task in tasks:
                     task.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
@@ -144,6 +168,7 @@ def create_app(settings: Settings, clock: Clock = system_clock) -> Starlette:
     app.state.clock = clock
     app.state.renderer = Renderer(load_translations(), TEMPLATES_DIR)
     app.state.mailer = build_mailer(settings, app.state.renderer)
+    app.state.ticket_printer = build_ticket_printer(settings)
     logging.getLogger("booking").setLevel(settings.log_level.upper())
     # Tortoise logs every query with its parameters at DEBUG: names and e-mail addresses.
     logging.getLogger("tortoise").setLevel(max(logging.INFO, logging.getLogger("booking").level))

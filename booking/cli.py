@@ -101,6 +101,13 @@ def print_demo_banner(settings: Settings) -> None:
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
+    from booking.app import build_ticket_printer
+
+    try:
+        build_ticket_printer(settings)  # here, once and clearly, not in a worker's traceback
+    except SettingsError as error:
+        print(f"Cannot start: {error}", file=sys.stderr)
+        return 2
     if settings.demo:
         print_demo_banner(settings)
     logging.basicConfig(

@@ -38,7 +38,8 @@ from booking.services.bookings import (
     new_token,
     slot_key,
 )
-from booking.vocabulary import ONLINE, REFERRALS, WALK_IN
+from booking.staff_vocabulary import REFERRALS
+from booking.vocabulary import ONLINE, WALK_IN
 
 FIRST_NAMES = [
     "Amina", "Omar", "Fatemeh", "Yusuf", "Olena", "Dmytro", "Leyla", "Mohammed", "Sara",

@@ -20,12 +20,29 @@ LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
 SOURCE_LANGUAGE = "en"  # msgids are English
 DEFAULT_LANGUAGE = "de"
-UI_LANGUAGES = ("de", "en")
+# What visitors read (applicant pages, their mails, tickets, the status page, the display) is in
+# the languages in which local advice is offered; staff screens are in German and English.
+VISITOR_LANGUAGES = ("de", "en", "ar", "fa", "uk", "ru", "tr", "ku", "ps", "ti", "so", "fr", "sq")
+STAFF_LANGUAGES = ("de", "en")
+STAFF_PATHS = ("/staff",)
+
+
+def visitor_language(code: str) -> str | None:
+    """The visitor language a language code maps to ("fa-AF" -> "fa"), or None."""
+    primary = _primary(code)
+    return primary if primary in VISITOR_LANGUAGES else None
+
+
+def languages_for_path(path: str) -> tuple[str, ...]:
+    """Staff screens offer only the staff languages, even to a reader whose cookie says Arabic."""
+    if any(path == prefix or path.startswith(prefix + "/") for prefix in STAFF_PATHS):
+        return STAFF_LANGUAGES
+    return VISITOR_LANGUAGES
 
 
 def load_translations(locales_dir: Path = LOCALES_DIR) -> dict[str, NullTranslations]:
     catalogs: dict[str, NullTranslations] = {}
-    for language in UI_LANGUAGES:
+    for language in VISITOR_LANGUAGES:
         po_file = locales_dir / language / "LC_MESSAGES" / f"{DOMAIN}.po"
         if not po_file.exists():
             catalogs[language] = NullTranslations()
@@ -44,6 +61,21 @@ def text_direction(language: str) -> str:
         return "rtl" if Locale.parse(language.replace("-", "_")).text_direction == "rtl" else "ltr"
     except (ValueError, TypeError):
         return "ltr"
+
+
+def isolate_ltr(text: object, language: str) -> str:
+    """Plain text has no <bdi>: in a right-to-left language, times, rooms, references and
+    addresses are wrapped in LEFT-TO-RIGHT ISOLATE ... POP DIRECTIONAL ISOLATE so that their
+    characters keep their order and do not reorder the sentence around them."""
+    return f"\u2066{text}\u2069" if text_direction(language) == "rtl" else str(text)
+
+
+def time_format(language: str) -> str:
+    """How a clock time is written: the language's short format, but 24-hour in a right-to-left
+    language. Times are set left to right (isolate_ltr, <bdi dir="ltr">), where Arabic's
+    day period would run the wrong way: "2:00 م" reads backwards and a range
+    "12:00 م - 12:30 م" comes out scrambled."""
+    return "HH:mm" if text_direction(language) == "rtl" else "short"
 
 
 def _primary(tag: str) -> str:
@@ -79,7 +111,7 @@ def choose_language(
     query: str | None,
     cookie: str | None,
     accept_language: str | None,
-    supported: Iterable[str] = UI_LANGUAGES,
+    supported: Iterable[str] = VISITOR_LANGUAGES,
 ) -> LanguageChoice:
     """?lang= first, then the cookie, then Accept-Language, then German."""
     available = tuple(supported)

@@ -15,9 +15,11 @@ from typing import Any
 
 from babel.dates import format_date, format_time
 
+from booking.i18n import isolate_ltr, time_format
 from booking.notices import APPLICANT, CANCELLED, CONFIRMED, COUNSELLOR, REMINDER, UPDATED, Notice
 from booking.schedule import display_name
-from booking.vocabulary import N_, TOPICS, language_name
+from booking.staff_vocabulary import COUNSELLOR_SUBJECTS
+from booking.vocabulary import N_, TOPICS, language_name, language_word
 from booking.web.rendering import Renderer
 from integrations.invitations import Invitation, calendar_bytes
 
@@ -29,9 +31,7 @@ SUBJECTS = {
     (APPLICANT, UPDATED): N_("Changed: your counselling session is now on %(date)s at %(time)s"),
     (APPLICANT, CANCELLED): N_("Cancelled: your counselling session on %(date)s at %(time)s"),
     (APPLICANT, REMINDER): N_("Reminder: your counselling session tomorrow at %(time)s"),
-    (COUNSELLOR, CONFIRMED): N_("New session: %(date)s, %(time)s, %(topic)s"),
-    (COUNSELLOR, UPDATED): N_("Session moved: %(date)s, %(time)s, %(topic)s"),
-    (COUNSELLOR, CANCELLED): N_("Session cancelled: %(date)s, %(time)s, %(topic)s"),
+    **{(COUNSELLOR, kind): subject for kind, subject in COUNSELLOR_SUBJECTS.items()},
 }
 SUMMARY = N_("Counselling: %(topic)s")
 DESCRIPTION_LINES = (
@@ -89,7 +89,12 @@ class MailTexts:
         topic = _(TOPICS.get(session.topic, session.topic))
         when = {
             "date": format_date(session.start.astimezone(zone), format="full", locale=language),
-            "time": format_time(session.start, format="short", tzinfo=zone, locale=language),
+            "time": isolate_ltr(
+                format_time(
+                    session.start, format=time_format(language), tzinfo=zone, locale=language
+                ),
+                language,
+            ),
             "topic": topic,
         }
         applicant = notice.recipient == APPLICANT
@@ -111,19 +116,22 @@ class MailTexts:
         calendar = None
         method = notice.method
         if method is not None:
-            room = _(ROOM_LINE, room=session.room) if session.room else ""
+            room = _(ROOM_LINE, room=isolate_ltr(session.room, language)) if session.room else ""
             place = ", ".join(p for p in (session.location_name, session.address, room) if p)
             lines = [
-                _(DESCRIPTION_LINES[0], language=context["language_name"]),
-                _(DESCRIPTION_LINES[1], reference=session.reference),
+                _(DESCRIPTION_LINES[0], language=language_word(session.language, language)),
+                _(DESCRIPTION_LINES[1], reference=isolate_ltr(session.reference, language)),
             ]
             if room:
                 lines.append(room)
             if applicant and session.appointment_start is not None:
                 office = format_time(
-                    session.appointment_start, format="short", tzinfo=zone, locale=language
+                    session.appointment_start,
+                    format=time_format(language),
+                    tzinfo=zone,
+                    locale=language,
                 )
-                lines.append(_(APPOINTMENT_LINE, time=office))
+                lines.append(_(APPOINTMENT_LINE, time=isolate_ltr(office, language)))
             calendar = calendar_bytes(
                 Invitation(
                     uid=self.uid(notice),

@@ -13,7 +13,8 @@ from datetime import date, datetime
 from booking.access import Principal
 from booking.models import ADMIN, ATTENDED, BOOKED, CANCELLED, COUNSELLOR, NO_SHOW, RECEPTION
 from booking.slots import Interval
-from booking.vocabulary import REFERRALS, TOPICS
+from booking.staff_vocabulary import REFERRALS
+from booking.vocabulary import TOPICS
 
 BOOKING = "booking"  # an online booking; the walk-in queue adds "walk_in" entries
 

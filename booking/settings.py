@@ -7,6 +7,7 @@ tests build a :class:`Settings` and pass it down.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time
@@ -22,6 +23,10 @@ MAX_RETENTION_DAYS = 3650
 DEMO_MAIL_FROM = "Willkommensberatung <beratung@welcome-demo.invalid>"
 SMTP_SECURITY = ("starttls", "tls", "none")
 DEFAULT_SMTP_PORT = {"starttls": 587, "tls": 465, "none": 25}
+PRINTER_PORT = 9100  # receipt printers' raw port
+PRINTER_ADDRESS = re.compile(
+    r"(?:\[(?P<ipv6>[0-9A-Fa-f:.]+)\]|(?P<host>[A-Za-z0-9.-]+))(?::(?P<port>\d+))?"
+)
 
 
 class SettingsError(Exception):
@@ -54,6 +59,19 @@ def _flag(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def printer_address(text: str) -> tuple[str, int]:
+    """``host``, ``host:port`` or ``[IPv6]:port`` as host and port; no port means 9100."""
+    match = PRINTER_ADDRESS.fullmatch(text)
+    port = int(match["port"]) if match and match["port"] else PRINTER_PORT
+    if match is None or not 1 <= port <= 65535:
+        raise SettingsError(
+            f"BOOKING_TICKET_PRINTER must be the printer's address as host or host:port "
+            f"(for example 192.168.10.50 or bon-drucker.local:9100; IPv6 in brackets), "
+            f"not {text!r}. Leave it empty to print from the browser only."
+        )
+    return match["ipv6"] or match["host"], port
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
@@ -82,6 +100,11 @@ class Settings:
     mail_dir: Path = Path("data/mail")
     mail_sender: bool = True  # run the outbox sender inside the service
     reminder_time: time | None = time(17, 0)  # local time the day before; None: no reminders
+    # Walk-in tickets on an ESC/POS printer (integrations/escpos.py) besides the browser slip;
+    # no host: the browser slip only. ticket_font: tried first, before the installed fonts.
+    ticket_printer_host: str = ""
+    ticket_printer_port: int = PRINTER_PORT
+    ticket_font: Path | None = None
 
     @property
     def mail_from_address(self) -> str:
@@ -128,6 +151,9 @@ class Settings:
             raise SettingsError(
                 f"BOOKING_REMINDER_TIME must be a time like 17:00, or off, not {reminder!r}."
             ) from None
+        printer = get("BOOKING_TICKET_PRINTER", "")
+        printer_host, printer_port = printer_address(printer) if printer else ("", PRINTER_PORT)
+        ticket_font = get("BOOKING_TICKET_FONT", "")
         default_secret_key = DEMO_SECRET_KEY if demo else ""
         default_link_secret = DEMO_LINK_SECRET if demo else ""
         settings = cls(
@@ -153,6 +179,9 @@ class Settings:
             mail_dir=Path(get("BOOKING_MAIL_DIR", "data/mail")),
             mail_sender=_flag(get("BOOKING_MAIL_SENDER", "1")),
             reminder_time=reminder_time,
+            ticket_printer_host=printer_host,
+            ticket_printer_port=printer_port,
+            ticket_font=Path(ticket_font) if ticket_font else None,
         )
         settings.validate()
         return settings
@@ -173,6 +202,11 @@ class Settings:
             )
         if not self.demo:
             self._validate_secrets()
+        if self.ticket_font is not None and not self.ticket_font.is_file():
+            raise SettingsError(
+                f"BOOKING_TICKET_FONT {str(self.ticket_font)!r} is not a file; name a .ttf or "
+                ".otf font, or leave it empty to use the installed Noto or DejaVu fonts."
+            )
         address = parseaddr(self.mail_from)[1]
         if "@" not in address or any(c.isspace() or c in '"<>' for c in address):
             raise SettingsError(

@@ -41,14 +41,21 @@ def normalise_language(code: str) -> str | None:
     return "-".join(parts)
 
 
-def language_name(code: str, in_language: str) -> str:
-    """The language's name in the reader's language, falling back to the code itself."""
+def language_word(code: str, in_language: str) -> str:
+    """The language's name as it stands inside a sentence of the reader's language ("en
+    allemand", "in German"), falling back to the code itself."""
     try:
         locale = Locale.parse(code.replace("-", "_"))
         name = locale.get_display_name(Locale.parse(in_language.replace("-", "_")))
     except (UnknownLocaleError, ValueError):
         return code
-    return name[:1].upper() + name[1:] if name else code
+    return name or code
+
+
+def language_name(code: str, in_language: str) -> str:
+    """The language's name as a label or menu entry: capitalised ("Allemand", "Deutsch")."""
+    name = language_word(code, in_language)
+    return name[:1].upper() + name[1:]
 
 
 def native_language_name(code: str) -> str:
@@ -80,29 +87,6 @@ STATUS_LABELS: dict[str, str] = {
     "no_show": N_("Did not come"),
 }
 
-ROLE_LABELS: dict[str, str] = {
-    "admin": N_("Administrator"),
-    "reception": N_("Reception"),
-    "counsellor": N_("Counsellor"),
-}
-
 ONLINE = "online"
 WALK_IN = "walk_in"
 FOLLOW_UP = "follow_up"
-CHANNEL_LABELS: dict[str, str] = {
-    ONLINE: N_("Booked online"),
-    WALK_IN: N_("Walk-in"),
-    FOLLOW_UP: N_("Follow-up"),
-}
-
-# Where a counsellor may refer someone after the session (recorded as the outcome).
-REFERRALS: dict[str, str] = {
-    "migration_advice": N_("Migration advice service (MBE/JMD)"),
-    "language_course": N_("Language or integration course"),
-    "job_centre": N_("Job centre or employment agency"),
-    "health": N_("Health service"),
-    "legal": N_("Legal advice"),
-    "debt": N_("Debt counselling"),
-    "youth_welfare": N_("Youth welfare office"),
-    "other": N_("Another service"),
-}

@@ -211,7 +211,7 @@ async def test_message_page_shows_it_safely_and_is_audited(admin: Admin, booking
     assert page.status_code == 200
     text = page.text
     assert "Ihr Beratungstermin am Montag, 23. November 2026 um 10:00" in text
-    assert '<pre dir="auto">Hallo Amina Test,\n\nIhr Beratungstermin ist gebucht.' in text
+    assert '<pre dir="auto" lang="de">Hallo Amina Test,\n\nIhr Beratungstermin ist gebucht.' in text
     assert failed.message_id.replace("<", "&lt;").replace(">", "&gt;") in text
     assert ADDRESS in text and REFUSED in text and booking.reference in text
     assert "BEGIN:VCALENDAR" in text and "METHOD:REQUEST" in text

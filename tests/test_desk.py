@@ -38,8 +38,11 @@ async def test_the_desk_shows_the_day_and_the_walk_ins_that_fit(staff: Service) 
     await register(staff, reception, language="ar", name="Omar")  # Deniz Y. speaks no Arabic
     staff.clock.now = at(9, 12)
     html = await open_desk(staff)
-    assert '<meta http-equiv="refresh" content="20; url=/staff/desk?location=hsc">' in html
-    assert "<script" not in html
+    assert 'data-auto-reload="20" data-url="/staff/desk?location=hsc"' in html
+    # Without scripts a meta refresh; with them desk.js, which waits while someone works.
+    refresh = '<meta http-equiv="refresh" content="20; url=/staff/desk?location=hsc">'
+    assert f"<noscript>{refresh}</noscript>" in html
+    assert '<script src="/static/desk.js" defer></script>' in html
     assert '<a href="/staff/desk">My desk</a>' in html  # in the staff navigation
     assert session.reference in html  # their own sessions today
     waiting = html.split("Waiting for you", 1)[1].split("My sessions today", 1)[0]

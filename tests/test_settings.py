@@ -92,3 +92,20 @@ def test_debug_logging_never_shows_query_parameters() -> None:
     create_app(Settings.from_env({"BOOKING_DEMO": "1", "BOOKING_LOG_LEVEL": "debug"}))
     assert logging.getLogger("booking").isEnabledFor(logging.DEBUG)
     assert not logging.getLogger("tortoise.db_client").isEnabledFor(logging.DEBUG)
+
+
+def test_ticket_printer_address_and_font() -> None:
+    off = Settings.from_env(GOOD)
+    assert (off.ticket_printer_host, off.ticket_font) == ("", None)
+    for text, address in (
+        ("bon-drucker.local", ("bon-drucker.local", 9100)),
+        (" 192.168.10.50:9101 ", ("192.168.10.50", 9101)),
+        ("[fe80::1]:9100", ("fe80::1", 9100)),
+    ):
+        found = Settings.from_env({**GOOD, "BOOKING_TICKET_PRINTER": text})
+        assert (found.ticket_printer_host, found.ticket_printer_port) == address
+    for text in ("fe80::1", "bon:0", "bon:70000", "bon:", "tcp://bon", "bon drucker"):
+        with pytest.raises(SettingsError, match="BOOKING_TICKET_PRINTER must be"):
+            Settings.from_env({**GOOD, "BOOKING_TICKET_PRINTER": text})
+    with pytest.raises(SettingsError, match="BOOKING_TICKET_FONT"):
+        Settings.from_env({**GOOD, "BOOKING_TICKET_FONT": "/nowhere/font.ttf"})

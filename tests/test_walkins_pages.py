@@ -4,15 +4,8 @@ in a real browser against a running service, a call appears on the display by it
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,25 +17,18 @@ from tortoise import Tortoise
 
 from booking import queue
 from booking.db import sqlite_url_with_pragmas, tortoise_config
+from booking.i18n import VISITOR_LANGUAGES, load_translations
 from booking.models import Counsellor, Location, Ticket
 from booking.services import fairness, walkins
 from booking.services.walkins import WalkInForm
 from booking.web.messages import FIELD_MESSAGES
 from booking.web.walkins import wait_range
 from tests.conftest import Service, at
+from tests.live import CHROMIUM, CHROMIUM_ARGS, browser_missing
+from tests.live import live_service as live
 from tests.test_staff import csrf_of, sign_in
 
 FORM = "/staff/reception/walk-ins"
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 async def hsc() -> Location:
@@ -103,10 +89,14 @@ async def test_reception_registers_a_walk_in_and_gets_its_slip(staff: Service) -
     assert "W 001" in slip.text and "Amina" not in slip.text  # the slip names nobody
     assert '<svg viewBox="' in slip.text and 'class="qr"' in slip.text
     assert f"http://test/t/{token}" in slip.text
-    # Arabic is not a page language yet: English for the visitor, and German always.
-    assert 'class="ticket-texts" lang="en" dir="ltr"' in slip.text
+    # The visitor's language, right to left, and German always.
+    assert 'class="ticket-texts" lang="ar" dir="rtl"' in slip.text
     assert 'class="ticket-texts" lang="de" dir="ltr"' in slip.text
-    assert "Please wait; your number will appear on the screen." in slip.text
+    catalogs = load_translations()
+    for language in ("ar", "de"):
+        wait = catalogs[language].gettext("Please wait; your number will appear on the screen.")
+        assert wait != "Please wait; your number will appear on the screen."
+        assert wait in slip.text
     assert "/static/ticket.css" in slip.text and "/static/print.js" in slip.text
     assert "Place in the queue: <bdi" in slip.text  # for reception, on screen only
     # The next visitor gets the next number, and the list shows both.
@@ -270,8 +260,17 @@ async def test_display_shows_the_latest_call_first_and_no_names(service: Service
         assert "Amina" not in text and "Boris" not in text
     latest = page.text.index('class="display-latest"')
     assert page.text.index("W 002") > latest and page.text.index("W 002") < page.text.index("W 001")
-    assert '<span lang="ar" dir="rtl">الرقم</span>' in page.text
-    assert '<span lang="uk" dir="ltr">Кімната</span>' in page.text
+    # The column heads in every visitor language, from the catalogs, each wording once.
+    catalogs = load_translations()
+    for caption in ("Number", "Room"):
+        wordings = {catalogs[code].gettext(caption) for code in VISITOR_LANGUAGES}
+        assert len(wordings) > 8
+        for wording in wordings:
+            assert (
+                page.text.count(f'dir="rtl">{wording}<') + page.text.count(f'dir="ltr">{wording}<')
+                == 1
+            ), wording
+    assert f'<span lang="ar" dir="rtl">{catalogs["ar"].gettext("Room")}</span>' in page.text
     assert '<meta http-equiv="refresh" content="10">' in page.text
     assert 'data-calls="/display/hsc/calls.json"' in page.text
     assert "script-src 'self'" in page.headers["content-security-policy"]
@@ -300,81 +299,13 @@ async def test_public_walk_in_pages_take_any_path(service: Service, segment: str
 # --- in a browser, against a running service ---------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-            return
-        except subprocess.TimeoutExpired:
-            pass
-    try:
-        os.killpg(process.pid, signal.SIGKILL)  # its own process group: workers go too
-    except ProcessLookupError:
-        return
-    process.wait()
-
-
 @pytest.fixture
 def live_service() -> Iterator[tuple[str, str]]:
-    """``python -m booking serve`` on a free port, over a temporary SQLite database with the
-    demo loaded; yields its base URL and the database URL."""
-    if shutil.which(CHROMIUM) is None:
-        pytest.skip(f"no Chromium at {CHROMIUM}: the browser test needs the Debian package")
-    pytest.importorskip("playwright.async_api")
-    with tempfile.TemporaryDirectory(prefix="booking-display-") as tmp:
-        database_url = f"sqlite://{Path(tmp) / 'live.sqlite3'}"
-        port = _free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("BOOKING_")}
-        env.update(
-            BOOKING_DEMO="1",
-            BOOKING_DATABASE_URL=database_url,
-            BOOKING_HOST="127.0.0.1",
-            BOOKING_PORT=str(port),
-            BOOKING_LOG_LEVEL="warning",
-            BOOKING_MAIL_SENDER="0",
-            BOOKING_MAIL_DIR=str(Path(tmp) / "mail"),
-        )
-        demo = subprocess.run(
-            [sys.executable, "-m", "booking", "demo"],
-            env=env,
-            cwd=PROJECT_ROOT,
-            capture_output=True,
-            check=False,
-        )
-        assert demo.returncode == 0, demo.stderr.decode()
-        base_url = f"http://127.0.0.1:{port}"
-        log_path = Path(tmp) / "server.log"
-        with log_path.open("wb") as log:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "booking", "serve"],
-                env=env,
-                cwd=PROJECT_ROOT,
-                stdout=log,
-                stderr=log,
-                start_new_session=True,
-            )
-            try:
-                deadline = time.monotonic() + 30
-                while True:
-                    assert process.poll() is None, log_path.read_text()
-                    try:
-                        if httpx.get(f"{base_url}/healthz", timeout=1.0).status_code == 200:
-                            break
-                    except httpx.TransportError:
-                        pass
-                    assert time.monotonic() < deadline, "the service did not start"
-                    time.sleep(0.1)
-                yield base_url, database_url
-            finally:
-                _stop(process)
+    """The demo service running as its own process; yields its base URL and database URL."""
+    if (reason := browser_missing()) is not None:
+        pytest.skip(reason)
+    with tempfile.TemporaryDirectory(prefix="booking-display-") as tmp, live(Path(tmp)) as service:
+        yield service.base_url, service.database_url
 
 
 async def _register_and_call(database_url: str) -> str:

@@ -19,6 +19,7 @@ from tortoise.transactions import in_transaction
 from booking import queue
 from booking.applicant import email_problem, name_problem
 from booking.errors import Invalid, NotChangeable, NotFound, SlotTaken
+from booking.i18n import visitor_language
 from booking.models import (
     Booking,
     ClosureDay,
@@ -42,7 +43,6 @@ from booking.services.days import Day, load_day, local_date, rules_of, zone_of
 from booking.slots import Interval, Slot, free_slots
 from booking.vocabulary import FOLLOW_UP
 
-UI_LANGUAGES = ("de", "en")  # the languages the mails are written in
 SEARCH_DAYS = 14  # how far ahead the next open day is looked for
 
 
@@ -178,7 +178,7 @@ async def book_follow_up(
                     end=slot.end,
                     topic=ticket.topic,
                     language=ticket.language,
-                    ui_language=ticket.language if ticket.language in UI_LANGUAGES else "de",
+                    ui_language=visitor_language(ticket.language) or "de",
                     channel=FOLLOW_UP,
                     name=name or ticket.name,
                     email=email,

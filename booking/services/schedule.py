@@ -35,6 +35,7 @@ from booking.schedule import (
 from booking.services.accounts import audit
 from booking.services.days import load_day, local_date, zone_of
 from booking.slots import Interval
+from booking.vocabulary import ONLINE
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class Entry:
     checked_in_at: datetime | None
     outcome_topics: tuple[str, ...]
     referral: str
+    channel: str = ONLINE  # walk-ins are at the desk already: nobody checks them in
 
 
 def _fits_column(model: type[Model], name: str, value: str) -> bool:
@@ -121,6 +123,7 @@ def _entry(booking: Booking) -> Entry:
         checked_in_at=booking.checked_in_at,
         outcome_topics=tuple(booking.outcome_topics),
         referral=booking.referral,
+        channel=booking.channel,
     )
 
 

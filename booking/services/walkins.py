@@ -25,6 +25,7 @@ from tortoise.transactions import in_transaction
 
 from booking import balance, queue
 from booking.errors import Invalid, NotChangeable, NotFound
+from booking.i18n import DEFAULT_LANGUAGE, visitor_language
 from booking.models import (
     ATTENDED,
     BOOKED,
@@ -520,7 +521,7 @@ async def _take(
         end=end.astimezone(UTC),
         topic=ticket.topic,
         language=ticket.language,
-        ui_language=ticket.language,
+        ui_language=visitor_language(ticket.language) or DEFAULT_LANGUAGE,
         channel=WALK_IN,
         status=BOOKED,
         name=ticket.name,

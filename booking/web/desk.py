@@ -1,6 +1,7 @@
 """The counsellor's desk (issue 6): today's own sessions, the walk-ins who fit them, and the
 ticket they hold, with the queue's buttons. Every button is a POST form that answers with a
-redirect back here; the page reloads itself every 20 seconds (no script: the CSP forbids it).
+redirect back here; the page reloads itself every 20 seconds (static/desk.js, which waits while
+someone works on the page and can be switched off; a meta refresh when scripts are off).
 """
 
 from __future__ import annotations

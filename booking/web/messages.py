@@ -1,8 +1,16 @@
-"""The table of user-facing messages for error and field codes (translated where shown)."""
+"""The table of user-facing messages for error and field codes (translated where shown).
+
+What visitors can meet is here and translated into every visitor language; what only staff
+see is in booking/web/staff_messages.py (German and English) and merged in below."""
 
 from __future__ import annotations
 
 from booking.vocabulary import N_
+from booking.web.staff_messages import (
+    STAFF_ERROR_TEXTS,
+    STAFF_ERROR_TITLES,
+    STAFF_FIELD_MESSAGES,
+)
 
 FIELD_MESSAGES: dict[str, str] = {
     "choose_topic": N_("Please choose what you would like to talk about."),
@@ -18,11 +26,10 @@ FIELD_MESSAGES: dict[str, str] = {
     "consent_required": N_("Please agree to the privacy notice so that we can book the session."),
     "required": N_("This field is required."),
     "wrong_type": N_("This value has the wrong type."),
-    # The walk-in queue (booking/services/walkins.py, booking/web/walkins_api.py).
+    # The walk-in registration (booking/services/walkins.py, booking/web/walkins_api.py).
     "choose_priority": N_("Please choose a reason for priority from the list, or none."),
     "name_invalid": N_("Please enter a first name of at most 40 letters, or leave it empty."),
-    "choose_transfer": N_("Please choose either a counsellor or an organisation."),
-    "choose_counsellor": N_("Please choose a counsellor from the list."),
+    **STAFF_FIELD_MESSAGES,
 }
 
 ERROR_TITLES: dict[str, str] = {
@@ -36,15 +43,9 @@ ERROR_TITLES: dict[str, str] = {
     "server_error": N_("Something went wrong"),
     "method_not_allowed": N_("This does not work here"),
     "bad_request": N_("We could not read the request"),
-    "forbidden": N_("Not for your role"),
     "csrf": N_("The form has expired"),
-    "throttled": N_("Too many attempts"),
-    "today_only": N_("Today only"),
-    "other_organisation": N_("Another organisation"),
-    "bad_date": N_("We could not read the date"),
-    "bad_month": N_("We could not read the month"),
-    "weight_invalid": N_("We could not read the weight"),
     "unknown_ticket": N_("We do not know this number"),
+    **STAFF_ERROR_TITLES,
 }
 
 ERROR_TEXTS: dict[str, str] = {
@@ -73,40 +74,14 @@ ERROR_TEXTS: dict[str, str] = {
     "server_error": N_("Please try again in a moment. Your data has not been lost."),
     "method_not_allowed": N_("Please go back and use the buttons on the page."),
     "bad_request": N_("Please go back and try again."),
-    "forbidden": N_("Your account may not open this page. Ask an administrator if you need it."),
     "csrf": N_("Please go back, reload the page and send the form again."),
-    "throttled": N_("Too many failed sign-ins. Please wait 15 minutes and try again."),
-    "today_only": N_("Reception sees the schedule of the current day only."),
-    "other_organisation": N_("Counsellors see the schedules of their own organisation only."),
-    "bad_date": N_("Please give the date as year-month-day, for example 2026-11-23."),
-    "bad_month": N_("Please give the month as year-month, for example 2026-11."),
-    "weight_invalid": N_(
-        "Please choose an organisation and enter a weight between 0 and 1000, for example 14.5, "
-        "or leave the weight empty to return to the weight computed from the plan."
-    ),
     "unknown_ticket": N_(
         "The address may be incomplete, or the number is from another day. Please ask at the "
         "reception desk."
     ),
+    **STAFF_ERROR_TEXTS,
 }
 
-ACCOUNT_MESSAGES: dict[str, str] = {
-    "bad_credentials": N_("The user name or the password is wrong."),
-    "password_short": N_("The password needs at least 10 characters."),
-    "password_mismatch": N_("The two new passwords are not the same."),
-    "password_wrong": N_("The current password is wrong."),
-    "username_invalid": N_("Use lower-case letters, digits, dots and hyphens."),
-    "username_taken": N_("This user name is taken."),
-    "role_invalid": N_("Please choose a role."),
-    "counsellor_required": N_("A counsellor account needs a counsellor profile."),
-}
-
-OUTCOME_MESSAGES: dict[str, str] = {
-    "choose_status": N_("Please choose whether the person came."),
-    "choose_topic": N_("Please choose topics from the list."),
-    "choose_referral": N_("Please choose a service from the list."),
-    "too_long": N_("This is too long."),
-}
 
 NOTICES: dict[str, str] = {
     "slot_taken": N_("Sorry, someone else has just booked this time. Please choose another."),

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from booking.i18n import choose_language
+from booking.i18n import choose_language, languages_for_path
 
 LANGUAGE_COOKIE = "lang"
 log = logging.getLogger("booking.requests")
@@ -55,6 +55,7 @@ class RequestContextMiddleware:
             (query.get("lang") or [None])[0],
             cookie.value if cookie else None,
             _header(scope, b"accept-language"),
+            languages_for_path(scope.get("path", "")),
         )
         scope.setdefault("state", {})["language"] = choice.language
         started = time.perf_counter()

@@ -16,14 +16,13 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from booking.i18n import text_direction
+from booking.i18n import isolate_ltr, languages_for_path, text_direction, time_format
+from booking.staff_vocabulary import CHANNEL_LABELS, REFERRALS, ROLE_LABELS
 from booking.vocabulary import (
-    CHANNEL_LABELS,
-    REFERRALS,
-    ROLE_LABELS,
     STATUS_LABELS,
     TOPICS,
     language_name,
+    language_word,
     native_language_name,
 )
 
@@ -77,6 +76,7 @@ class Renderer:
             dir=text_direction(language),
             demo=request.app.state.settings.demo,
             switch_language=switch_language,
+            page_languages=languages_for_path(request.url.path),
             **(context or {}),
         )
         return HTMLResponse(body, status_code=status_code)
@@ -84,7 +84,7 @@ class Renderer:
 
 def _helpers(language: str) -> dict[str, Any]:
     def time_(moment: datetime, zone: Any) -> str:
-        return format_time(moment, format="short", tzinfo=zone, locale=language)
+        return format_time(moment, format=time_format(language), tzinfo=zone, locale=language)
 
     def date_(moment: datetime, zone: Any) -> str:
         return format_date(moment.astimezone(zone), format="full", locale=language)
@@ -97,6 +97,9 @@ def _helpers(language: str) -> dict[str, Any]:
         text = format_decimal(value, format=f"#,##0.{'0' * places}", locale=language)
         return f"+{text}" if sign and value > 0 else text
 
+    def isolate(text: object) -> str:
+        return isolate_ltr(text, language)
+
     def query(params: Mapping[str, Any], **extra: Any) -> str:
         merged = {**params, **extra}
         return urlencode({k: v for k, v in merged.items() if v not in (None, "")})
@@ -107,12 +110,16 @@ def _helpers(language: str) -> dict[str, Any]:
         "format_day": day_,
         "format_number": number,
         "query": query,
+        "isolate": isolate,
+        # Arabic, Persian and Pashto write the Arabic comma between a date and a time.
+        "comma": "، " if text_direction(language) == "rtl" else ", ",
         "topics": TOPICS,
         "status_labels": STATUS_LABELS,
         "role_labels": ROLE_LABELS,
         "referrals": REFERRALS,
         "channel_labels": CHANNEL_LABELS,
         "language_name": lambda code: language_name(code, language),
+        "language_word": lambda code: language_word(code, language),
         "native_language_name": native_language_name,
     }
 

@@ -25,11 +25,12 @@ from booking.schedule import (
 from booking.services import feeds
 from booking.services import schedule as service
 from booking.services.days import local_date, zone_of
-from booking.vocabulary import REFERRALS, TOPICS, language_name
+from booking.staff_vocabulary import REFERRALS
+from booking.vocabulary import TOPICS, language_name
 from booking.web.auth import request_time, staff_page, staff_route
 from booking.web.errors import error_page
-from booking.web.messages import OUTCOME_MESSAGES
 from booking.web.rendering import translate
+from booking.web.staff_messages import OUTCOME_MESSAGES
 from integrations.calendar_feed import FeedEvent, feed
 
 # Which page a form came from; only our own schedule pages are allowed back.

@@ -20,8 +20,8 @@ from booking.web.auth import (
     staff_route,
 )
 from booking.web.errors import error_page
-from booking.web.messages import ACCOUNT_MESSAGES
 from booking.web.rendering import translate
+from booking.web.staff_messages import ACCOUNT_MESSAGES
 
 AUDIT_PAGE_SIZE = 50
 

@@ -25,6 +25,7 @@ from starlette.routing import BaseRoute
 from booking.charts import Bar, bar_chart
 from booking.models import ATTENDED, NO_SHOW
 from booking.services import statistics as service
+from booking.staff_vocabulary import CHANNEL_LABELS
 from booking.statistics import (
     CALLED_WITHIN_MINUTES,
     MAX_MONTHS,
@@ -40,7 +41,7 @@ from booking.statistics import (
     months_between,
     parse_month,
 )
-from booking.vocabulary import CHANNEL_LABELS, N_, STATUS_LABELS, TOPICS, language_name
+from booking.vocabulary import N_, STATUS_LABELS, TOPICS, language_name
 from booking.web.auth import request_time, staff_page, staff_route
 from booking.web.rendering import translate
 from booking.web.spreadsheet import csv_response, decimal_comma

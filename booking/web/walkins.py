@@ -14,6 +14,7 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 import segno
+from babel.dates import format_time
 from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -21,19 +22,21 @@ from starlette.routing import BaseRoute, Route
 
 from booking import queue
 from booking.errors import Invalid, NotFound
-from booking.i18n import UI_LANGUAGES, text_direction
+from booking.i18n import VISITOR_LANGUAGES, text_direction, visitor_language
 from booking.models import Location, Ticket
 from booking.services import bookings, walkins
 from booking.services import schedule as schedule_service
 from booking.services.bookings import hash_token
 from booking.services.days import local_date, zone_of
+from booking.services.ticket_printing import BackgroundPrinter
 from booking.vocabulary import N_
 from booking.web.auth import request_time, staff_page, staff_route
 from booking.web.errors import error_page
 from booking.web.messages import FIELD_MESSAGES
 from booking.web.rendering import Renderer, render, translate
+from integrations.escpos import Slip, TextBlock
 
-FALLBACK_VISITOR_LANGUAGE = "en"  # visitor texts exist in the UI languages only (issue 7)
+FALLBACK_VISITOR_LANGUAGE = "en"  # for a language the pages do not speak (yet), say Vietnamese
 SLIP_LANGUAGE = "de"  # every slip also speaks German, the language of the building
 DISPLAY_ROWS = 6  # the latest call and five before it
 NO_STORE = {"Cache-Control": "no-store"}
@@ -65,10 +68,25 @@ SLIP_TEXTS: dict[str, str] = {
 }
 
 
-def visitor_language(code: str) -> str | None:
-    """The UI language a ticket's language maps to ("en-GB" -> "en"), or None."""
-    primary = code.split("-")[0].lower()
-    return primary if primary in UI_LANGUAGES else None
+# The display's column heads, in every visitor language at once: a TV speaks to everyone.
+DISPLAY_CAPTIONS = (N_("Number"), N_("Room"))
+
+
+@dataclass(frozen=True)
+class Caption:
+    lang: str
+    dir: str
+    text: str
+
+
+def display_captions(renderer: Renderer, message: str) -> list[Caption]:
+    """One column head in every visitor language, each wording once (Russian and Ukrainian
+    both say "Номер")."""
+    captions: dict[str, Caption] = {}
+    for code in VISITOR_LANGUAGES:
+        text = renderer.gettext(code, message)
+        captions.setdefault(text, Caption(code, text_direction(code), text))
+    return list(captions.values())
 
 
 def round_minutes(minutes: float) -> int:
@@ -201,9 +219,14 @@ async def reception(request: Request) -> Response:
         location, parsed, request.state.principal.username, request_time(request)
     )
     # The token exists only now (the database keeps its hash): it travels to the slip once.
-    query = urlencode({"t": registered.token})
+    query = {"t": registered.token}
+    printer: BackgroundPrinter | None = request.app.state.ticket_printer
+    if printer is not None:
+        printer.submit(_printed_slip(request, location, registered))  # returns at once
+        query["printer"] = "1"  # the browser slip says so
     return RedirectResponse(
-        f"/staff/reception/walk-ins/{registered.ticket.id}/ticket?{query}", status_code=303
+        f"/staff/reception/walk-ins/{registered.ticket.id}/ticket?{urlencode(query)}",
+        status_code=303,
     )
 
 
@@ -227,6 +250,31 @@ def _slip_blocks(renderer: Renderer, ticket_language: str) -> list[SlipBlock]:
         )
         for language in languages
     ]
+
+
+def _printed_slip(request: Request, location: Location, registered: walkins.Registered) -> Slip:
+    """The browser slip as plain data for the ESC/POS printer: the same texts in the same
+    languages, the same QR code and time."""
+    ticket = registered.ticket
+    blocks = tuple(
+        TextBlock(
+            block.lang,
+            block.dir,
+            block.texts["number"],
+            (block.texts["wait"], block.texts["purpose"], block.texts["scan"]),
+        )
+        for block in _slip_blocks(request.app.state.renderer, ticket.language)
+    )
+    arrived = format_time(
+        ticket.arrived_at, format="short", tzinfo=zone_of(location), locale=request.state.language
+    )
+    return Slip(
+        place=location.name,
+        label=registered.label,
+        blocks=blocks,
+        status_url=_status_url(request, registered.token),
+        time=f"{ticket.day.isoformat()} {arrived}",
+    )
 
 
 async def ticket_slip(request: Request) -> Response:
@@ -257,6 +305,7 @@ async def ticket_slip(request: Request) -> Response:
             "wait": wait_range(status.estimate, now) if status and status.estimate else None,
             "status_url": status_url,
             "qr": qr_svg(status_url, translate(request, SLIP_TEXTS["scan"])) if token else None,
+            "sent_to_printer": bool(token) and request.query_params.get("printer") == "1",
             "zone": zone_of(location),
             "now": now,
         },
@@ -314,7 +363,13 @@ async def display(request: Request) -> Response:
     response = render(
         request,
         "display.html",
-        {"location": location, "calls": calls[:DISPLAY_ROWS], "rows": DISPLAY_ROWS},
+        {
+            "location": location,
+            "calls": calls[:DISPLAY_ROWS],
+            "rows": DISPLAY_ROWS,
+            "number_captions": display_captions(request.app.state.renderer, DISPLAY_CAPTIONS[0]),
+            "room_captions": display_captions(request.app.state.renderer, DISPLAY_CAPTIONS[1]),
+        },
     )
     response.headers.update(NO_STORE)
     return response
