@@ -245,3 +245,20 @@ async def test_privacy_notice_says_how_long_data_is_kept(service: Service) -> No
     page = await service.client.get("/privacy?lang=en")
     assert page.status_code == 200
     assert f"phone number {service.settings.retention_days} days after your session" in page.text
+
+
+async def test_examples_in_messages_keep_their_order_in_arabic(service: Service) -> None:
+    """A phone number in an Arabic sentence would read "1234567 511 49+" without an isolate."""
+    client = service.client
+    link = service.link(at(10))
+    details = await client.get(
+        "/add-on/details",
+        params={**link, "topic": "housing", "language": "ar", "slot": at(11).isoformat()},
+    )
+    hidden = form_fields(details.text)
+    fields = {"name": "Amina", "email": "amina@", "phone": "call me", "consent": "on"}
+    for language, wrapped in (("ar", "\u2066{}\u2069"), ("de", "{}")):
+        answer = await client.post(f"/add-on/book?lang={language}", data={**hidden, **fields})
+        assert answer.status_code == 422
+        assert wrapped.format("+49 511 1234567") in answer.text
+        assert wrapped.format("name@example.org") in answer.text

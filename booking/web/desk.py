@@ -25,8 +25,8 @@ from booking.services.days import local_date, zone_of
 from booking.vocabulary import FOLLOW_UP, N_
 from booking.web.auth import request_time, staff_page, staff_route
 from booking.web.errors import error_page
-from booking.web.messages import FIELD_MESSAGES, NOTICES
-from booking.web.rendering import render, translate
+from booking.web.messages import NOTICES
+from booking.web.rendering import field_message, render, translate
 
 PAGE = "/staff/desk"
 REFRESH_SECONDS = 20
@@ -240,7 +240,7 @@ async def _follow_up_page(
         "action": base,
         "back": _url(location),
         "values": values or {"name": ticket.name, "email": ""},
-        "errors": {k: translate(request, FIELD_MESSAGES[v]) for k, v in (errors or {}).items()},
+        "errors": {k: field_message(request, v) for k, v in (errors or {}).items()},
         "notice": notice,
     }
     return staff_page(request, "staff/follow_up.html", context, status)

@@ -24,8 +24,8 @@ from booking.errors import (
     NotFound,
     SlotTaken,
 )
-from booking.web.messages import ERROR_TEXTS, ERROR_TITLES, FIELD_MESSAGES, NOTICES
-from booking.web.rendering import render, translate
+from booking.web.messages import ERROR_TEXTS, ERROR_TITLES, NOTICES
+from booking.web.rendering import field_message, render, translate
 
 log = logging.getLogger("booking.errors")
 
@@ -71,9 +71,7 @@ async def domain_error(request: Request, exc: Exception) -> Response:
             return JSONResponse({"error": "not_found"}, status_code=404)
         return error_page(request, "not_found", 404)
     if isinstance(exc, Invalid):
-        fields = {
-            name: translate(request, FIELD_MESSAGES[code]) for name, code in exc.fields.items()
-        }
+        fields = {name: field_message(request, code) for name, code in exc.fields.items()}
         return JSONResponse({"error": "invalid", "fields": fields}, status_code=422)
     if isinstance(exc, SlotTaken):
         body: dict[str, Any] = {"error": exc.code, "alternatives": _slots(exc.alternatives)}

@@ -21,8 +21,8 @@ FIELD_MESSAGES: dict[str, str] = {
     "too_long": N_("This is too long."),
     "name_chars": N_("Please use only letters, spaces and hyphens."),
     "email_required": N_("Please enter your e-mail address."),
-    "email_invalid": N_("Please check the e-mail address, for example name@example.org."),
-    "phone_invalid": N_("Please check the phone number, for example +49 511 1234567."),
+    "email_invalid": N_("Please check the e-mail address, for example %(email)s."),
+    "phone_invalid": N_("Please check the phone number, for example %(phone)s."),
     "consent_required": N_("Please agree to the privacy notice so that we can book the session."),
     "required": N_("This field is required."),
     "wrong_type": N_("This value has the wrong type."),
@@ -31,6 +31,10 @@ FIELD_MESSAGES: dict[str, str] = {
     "name_invalid": N_("Please enter a first name of at most 40 letters, or leave it empty."),
     **STAFF_FIELD_MESSAGES,
 }
+
+# The examples in field messages, filled in where shown (isolated left to right, so that a
+# right-to-left sentence does not turn "+49 511 1234567" into "1234567 511 49+").
+FIELD_EXAMPLES: dict[str, str] = {"email": "name@example.org", "phone": "+49 511 1234567"}
 
 ERROR_TITLES: dict[str, str] = {
     "bad_signature": N_("This link does not work"),

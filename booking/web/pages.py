@@ -20,8 +20,8 @@ from booking.errors import Invalid, NotChangeable, SlotTaken
 from booking.services import bookings, fairness
 from booking.services.days import zone_of
 from booking.slots import Slot
-from booking.web.messages import FIELD_MESSAGES, NOTICES
-from booking.web.rendering import render, translate
+from booking.web.messages import NOTICES
+from booking.web.rendering import field_message, render, translate
 from integrations.office_link import OfficeLink, link_values
 
 
@@ -31,7 +31,7 @@ def _now(request: Request) -> datetime:
 
 
 def _field_errors(request: Request, codes: Mapping[str, str]) -> dict[str, str]:
-    return {name: translate(request, FIELD_MESSAGES[code]) for name, code in codes.items()}
+    return {name: field_message(request, code) for name, code in codes.items()}
 
 
 def _link(request: Request, params: Mapping[str, object]) -> OfficeLink:

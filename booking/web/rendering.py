@@ -25,6 +25,7 @@ from booking.vocabulary import (
     language_word,
     native_language_name,
 )
+from booking.web.messages import FIELD_EXAMPLES, FIELD_MESSAGES
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent.parent / "templates"
 
@@ -130,6 +131,16 @@ def render(
     """Render with the application's renderer, in the request's language."""
     renderer: Renderer = request.app.state.renderer
     return renderer.render(request, template, context, status_code)
+
+
+def field_message(request: Request, code: str) -> str:
+    """A form field's message (booking/web/messages.py) in the request's language, with its
+    examples isolated left to right."""
+    language = getattr(request.state, "language", "de")
+    text = translate(request, FIELD_MESSAGES[code])
+    if "%(" not in FIELD_MESSAGES[code]:
+        return text
+    return text % {name: isolate_ltr(value, language) for name, value in FIELD_EXAMPLES.items()}
 
 
 def translate(request: Request, message: str) -> str:

@@ -32,8 +32,7 @@ from booking.services.ticket_printing import BackgroundPrinter
 from booking.vocabulary import N_
 from booking.web.auth import request_time, staff_page, staff_route
 from booking.web.errors import error_page
-from booking.web.messages import FIELD_MESSAGES
-from booking.web.rendering import Renderer, render, translate
+from booking.web.rendering import Renderer, field_message, render, translate
 from integrations.escpos import Slip, TextBlock
 
 FALLBACK_VISITOR_LANGUAGE = "en"  # for a language the pages do not speak (yet), say Vietnamese
@@ -211,9 +210,7 @@ async def reception(request: Request) -> Response:
     try:
         parsed = walkins.read_walk_in(values)
     except Invalid as problem:
-        errors = {
-            name: translate(request, FIELD_MESSAGES[code]) for name, code in problem.fields.items()
-        }
+        errors = {name: field_message(request, code) for name, code in problem.fields.items()}
         return await _reception_page(request, location, values, errors)
     registered = await walkins.register(
         location, parsed, request.state.principal.username, request_time(request)
