@@ -19,7 +19,7 @@ from tortoise.transactions import in_transaction
 from booking import queue
 from booking.applicant import email_problem, name_problem
 from booking.errors import Invalid, NotChangeable, NotFound, SlotTaken
-from booking.i18n import visitor_language
+from booking.i18n import DEFAULT_LANGUAGE, visitor_language
 from booking.models import (
     Booking,
     ClosureDay,
@@ -178,7 +178,7 @@ async def book_follow_up(
                     end=slot.end,
                     topic=ticket.topic,
                     language=ticket.language,
-                    ui_language=visitor_language(ticket.language) or "de",
+                    ui_language=visitor_language(ticket.language) or DEFAULT_LANGUAGE,
                     channel=FOLLOW_UP,
                     name=name or ticket.name,
                     email=email,

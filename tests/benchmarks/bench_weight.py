@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import tempfile
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -64,9 +65,9 @@ class Meter:
             return response.request.resource_type, 0
         return response.request.resource_type, len(body)
 
-    async def measure(self, name: str, language: str, load: object) -> Weight:
+    async def measure(self, name: str, language: str, load: Awaitable[object]) -> Weight:
         self.pending.clear()
-        await load  # type: ignore[misc]
+        await load
         await self.page.wait_for_load_state("networkidle")
         sizes = await asyncio.gather(*self.pending)
         html = sum(size for kind, size in sizes if kind == "document")
@@ -90,13 +91,12 @@ async def applicant_pages(browser: Browser, live: LiveService, language: str) ->
         weights.append(await meter.measure(name, language, page.goto(url)))
         return page
 
-    separator = "&" if "?" in live.demo_link() else "?"
     home = await first_load("home", f"{live.base_url}/?lang={language}")
     await home.context.close()
     privacy = await first_load("privacy", f"{live.base_url}/privacy?lang={language}")
     await privacy.context.close()
 
-    start = await first_load("add-on: start", f"{live.demo_link()}{separator}lang={language}")
+    start = await first_load("add-on: start", f"{live.demo_link()}&lang={language}")
     await start.locator("input[name=topic]").first.check()
     await start.locator("form[action='/add-on/times'] button[type=submit]").click()
     times_url = start.url
