@@ -24,7 +24,7 @@ DEFAULT_LANGUAGE = "de"
 # the languages in which local advice is offered; staff screens are in German and English.
 VISITOR_LANGUAGES = ("de", "en", "ar", "fa", "uk", "ru", "tr", "ku", "ps", "ti", "so", "fr", "sq")
 STAFF_LANGUAGES = ("de", "en")
-STAFF_PATHS = ("/staff",)
+STAFF_PATHS = ("/staff", "/login")  # the sign-in page is the staff's first screen
 
 
 def visitor_language(code: str) -> str | None:

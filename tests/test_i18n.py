@@ -39,6 +39,7 @@ def test_staff_screens_stay_in_german_or_english() -> None:
     assert staff == STAFF_LANGUAGES
     assert choose_language(None, "ar", "ar, en;q=0.5", staff).language == "en"
     assert choose_language("fa", None, None, staff).language == "de"
+    assert languages_for_path("/login") == STAFF_LANGUAGES
     assert languages_for_path("/staffing") == VISITOR_LANGUAGES
     assert choose_language(None, "ar", None, languages_for_path("/t/abc")).language == "ar"
 
