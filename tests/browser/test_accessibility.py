@@ -32,7 +32,7 @@ import pytest
 
 from booking.demo import demo_link
 from booking.settings import Settings
-from tests.browser.pages import axe_violations, new_context, sign_in
+from tests.browser.pages import LOCATION, axe_violations, new_context, sign_in
 from tests.live import LiveService
 
 if TYPE_CHECKING:
@@ -494,6 +494,52 @@ async def at_the_desk_with_a_walk_in(
         await press(page, f"{presence}[value='0']")
 
 
+def working_day_ahead(count: int) -> date:
+    """The ``count``-th weekday after today: the demo has sessions on it."""
+    day = date.today()
+    while count:
+        day += timedelta(days=1)
+        count -= day.weekday() < 5
+    return day
+
+
+# Each run closes its own day: a later day than any other test books on (the next working day).
+CLOSED_DAY = {"de": 4, "en": 5}
+
+
+async def administration_outcomes(
+    browser: Browser, live: LiveService, language: str, visit: Visit, **options: Any
+) -> None:
+    """The pages only a change reaches: a closure day over booked sessions (the conflicts
+    page, then the result of leaving them), its removal, and the mail retry question."""
+    base = live.base_url
+    context = await staff_context(browser, live, "admin", language, **options)
+    try:
+        page = await context.new_page()
+        await page.goto(f"{base}/staff/admin/locations")
+        await page.get_by_role("link", name=LOCATION, exact=True).click()
+        closures = f"{page.url.split('?')[0]}/closures"
+        await page.goto(closures)
+        await page.fill("#day", working_day_ahead(CLOSED_DAY[language]).isoformat())
+        await page.fill("#reason", "axe")
+        await page.click("form[action$='/closures'] button[type=submit]")
+        await page.wait_for_selector("button[name=resolution][value=leave]")
+        await visit(page, "closure over booked sessions")
+        await page.click("button[name=resolution][value=leave]")
+        await page.wait_for_load_state()
+        await visit(page, "closure saved, sessions left")
+        await page.goto(closures)
+        await page.locator("a[href*='/closures/'][href$='/remove']").first.click()
+        await page.wait_for_selector("button.danger")
+        await visit(page, "closure removal")
+        await page.click("button.danger")  # open again, as it was
+        await page.wait_for_load_state()
+        await page.goto(f"{base}/staff/admin/mail/retry-failed")
+        await visit(page, "mail: send the failed again?")
+    finally:
+        await context.close()
+
+
 def paths(urls: list[str]) -> set[str]:
     return {urlsplit(url).path for url in urls}
 
@@ -528,6 +574,7 @@ async def test_axe_finds_nothing_on_the_staff_pages(
     axe = AxeCheck(language, viewport)
     crawled = await crawl_staff_pages(browser, live, language, axe, **axe.context_options())
     await staff_forms_and_states(browser, live, language, axe, **axe.context_options())
+    await administration_outcomes(browser, live, language, axe, **axe.context_options())
     assert_reached_every_kind_of_page(crawled)
     axe.assert_clean()
 
