@@ -206,11 +206,16 @@ async def test_the_service_sends_by_itself(database: str, tmp_path: Path) -> Non
                 for m in await OutboxMessage.filter(booking_id=booking.id, kind="confirmed")
             }
             assert len(expected) == 2  # applicant and counsellor; the reminder waits until 17:00
+            # The sender writes the file first and marks the message sent after it: wait for
+            # both, or a check between the two steps sees the file but not yet the status.
             for _ in range(100):
-                if expected <= {f.name for f in await asyncio.to_thread(eml_files, tmp_path)}:
+                written = {f.name for f in await asyncio.to_thread(eml_files, tmp_path)}
+                sent = await OutboxMessage.filter(booking_id=booking.id, status=SENT).count()
+                if expected <= written and sent == 2:
                     break
                 await asyncio.sleep(0.05)
-            assert await OutboxMessage.filter(booking_id=booking.id, status=SENT).count() == 2
+            assert expected <= written
+            assert sent == 2
     subjects = set()
     for name in expected:
         file = tmp_path / name
