@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 from booking.access import Principal
 from booking.models import ADMIN, ATTENDED, BOOKED, CANCELLED, COUNSELLOR, NO_SHOW, RECEPTION
-from booking.slots import Interval
+from booking.slots import Interval, union
 from booking.staff_vocabulary import REFERRALS
 from booking.vocabulary import TOPICS
 
@@ -134,7 +134,7 @@ def desk_state(
     shifts: Iterable[Interval], sessions: Sequence[Interval], now: datetime
 ) -> DeskState:
     """Whether a counsellor is free, in a session, on a break or off duty at ``now``."""
-    shifts = sorted(shifts)
+    shifts = union(shifts)  # extra hours may overlap the weekly plan
     if not shifts or now >= shifts[-1].end:
         return DeskState(OFF_DUTY, None)
     current = next((s for s in sessions if s.start <= now < s.end), None)

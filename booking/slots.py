@@ -17,6 +17,7 @@ Invariants (tested as properties in tests/test_slots.py): an offered slot
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -37,6 +38,27 @@ class Interval:
 
     def overlaps(self, other: Interval) -> bool:
         return self.start < other.end and other.start < self.end
+
+
+def union(intervals: Iterable[Interval]) -> list[Interval]:
+    """The same stretches of time as ``intervals``, merged where they overlap or touch, in time
+    order; empty ones cover nothing and go. A counsellor's shifts may overlap (extra hours over
+    the weekly plan)."""
+    merged: list[Interval] = []
+    for interval in sorted(i for i in intervals if i.start < i.end):
+        if merged and interval.start <= merged[-1].end:
+            if interval.end > merged[-1].end:
+                merged[-1] = Interval(merged[-1].start, interval.end)
+        else:
+            merged.append(interval)
+    return merged
+
+
+def gaps(intervals: Iterable[Interval]) -> list[Interval]:
+    """The breaks between ``intervals``: the time from the first start to the last end that
+    none of them covers, in time order."""
+    merged = union(intervals)
+    return [Interval(a.end, b.start) for a, b in itertools.pairwise(merged)]
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from booking.schedule import (
     IN_SESSION,
     OFF_DUTY,
     ON_BREAK,
+    DeskState,
     ScopeRefused,
     desk_state,
     display_name,
@@ -135,3 +136,13 @@ def test_desk_state_is_consistent(session_starts: list[int], now_quarter: int) -
         assert not any(now <= s.start < found.until for s in sessions)
     if found.until is not None:
         assert found.until > now
+
+
+def test_extra_hours_over_the_plan_keep_the_desk_on_duty() -> None:
+    """Extra hours all day on top of the weekly plan: on duty until their end, with no break
+    and no "off duty" after the planned shifts."""
+    shifts = [*SHIFTS, hours(0, 23)]
+    assert desk_state(shifts, [], BASE + timedelta(hours=12)) == DeskState(
+        FREE, BASE + timedelta(hours=23)
+    )
+    assert desk_state(shifts, [], BASE + timedelta(hours=4.25)).state == FREE

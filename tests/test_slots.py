@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,8 +15,10 @@ from booking.slots import (
     LocationDay,
     SlotRules,
     free_slots,
+    gaps,
     grid_starts,
     languages_on_duty,
+    union,
 )
 
 ZONE = ZoneInfo("Europe/Berlin")
@@ -182,3 +185,45 @@ def test_languages_on_duty_only_counts_people_who_work() -> None:
     away = CounsellorDay(2, "drk", frozenset({"ti"}), frozenset({"forms"}), ())
     assert languages_on_duty([working, away]) == {"de", "ar"}
     assert languages_on_duty([working, away], topic="health") == set()
+
+
+# Any intervals on a 5-minute grid of one day, overlapping, touching or nested.
+any_intervals = st.lists(
+    st.tuples(st.integers(0, 287), st.integers(0, 24)).map(
+        lambda t: Interval(local(DAYS[0], t[0] * 5), local(DAYS[0], (t[0] + t[1]) * 5))
+    ),
+    max_size=6,
+)
+
+
+def covers(intervals: list[Interval], minute: int) -> bool:
+    moment = local(DAYS[0], minute)
+    return any(i.start <= moment < i.end for i in intervals)
+
+
+@given(any_intervals)
+def test_union_covers_the_same_time_in_separate_pieces(intervals: list[Interval]) -> None:
+    merged = union(intervals)
+    assert all(a.end < b.start for a, b in itertools.pairwise(merged))
+    for minute in range(0, 24 * 60 + 120, 5):
+        assert covers(merged, minute) == covers(intervals, minute)
+
+
+@given(any_intervals)
+def test_gaps_lie_between_the_intervals_and_overlap_none(intervals: list[Interval]) -> None:
+    found = gaps(intervals)
+    worked = [i for i in intervals if i.start < i.end]  # an empty interval covers nothing
+    assert all(not g.overlaps(i) for g in found for i in worked)
+    assert all(g.start < g.end for g in found)
+    if found:
+        assert min(i.start for i in worked) < found[0].start
+        assert found[-1].end < max(i.end for i in worked)
+
+
+def test_gaps_of_extra_hours_over_a_planned_day() -> None:
+    morning, afternoon = (
+        Interval(local(DAYS[0], 480), local(DAYS[0], 720)),
+        Interval(local(DAYS[0], 750), local(DAYS[0], 960)),
+    )
+    assert gaps([morning, afternoon]) == [Interval(morning.end, afternoon.start)]
+    assert gaps([morning, afternoon, Interval(local(DAYS[0], 0), local(DAYS[0], 1439))]) == []

@@ -11,7 +11,15 @@ import pytest
 
 from booking import queue
 from booking.errors import Invalid, NotChangeable
-from booking.models import ATTENDED, CANCELLED, Booking, Counsellor, Location, Ticket
+from booking.models import (
+    ATTENDED,
+    CANCELLED,
+    Booking,
+    Counsellor,
+    Location,
+    PlanException,
+    Ticket,
+)
 from booking.services import fairness, walkins
 from booking.services.privacy import anonymise_due
 from booking.services.walkins import WalkInForm
@@ -242,3 +250,22 @@ async def test_someone_at_the_desk_on_a_day_off_counts_for_the_estimate(service:
     status = await walkins.status(waiting.token, service.clock.now)
     assert not status.nobody_fits and status.estimate is not None
     assert status.estimate.earliest == service.clock.now
+
+
+async def test_extra_hours_over_the_plan_count_for_the_estimate(service: Service) -> None:
+    """A coordinator keeps Aylin on duty all day with extra hours that overlap her weekly plan
+    (as on a long day): the evening's walk-in is registered and gets an estimate."""
+    service.clock.now = at(19, 30)
+    location = await hsc()
+    aylin = await person("Aylin K.")
+    await PlanException.create(
+        counsellor_id=aylin.id,
+        location_id=location.id,
+        day=service.clock.now.date(),
+        kind="extra",
+        starts=0,
+        ends=23 * 60 + 59,
+    )
+    made = await register(service, language="tr")  # Aylin speaks Turkish
+    assert made.position == 1
+    assert made.estimate is not None and made.estimate.earliest == service.clock.now

@@ -13,7 +13,6 @@ in the fair shares, the schedule and the statistics.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
 from collections import defaultdict
 from collections.abc import Callable
@@ -42,7 +41,7 @@ from booking.services import fairness
 from booking.services.accounts import audit
 from booking.services.bookings import hash_token, lock_location, new_reference, new_token
 from booking.services.days import Day, load_day, local_date
-from booking.slots import Interval
+from booking.slots import Interval, gaps
 from booking.vocabulary import TOPICS, normalise_language
 
 log = logging.getLogger("booking.walkins")
@@ -180,7 +179,7 @@ async def _staff(day: Day, now: datetime, present: set[int]) -> list[queue.Staff
         start = min((i.start for i in intervals), default=now)
         if counsellor.id in present:
             start, until = now, max(until, _at_desk_until(now, closing))
-        breaks = tuple(Interval(a.end, b.start) for a, b in itertools.pairwise(intervals))
+        breaks = tuple(gaps(intervals))
         staff.append(
             queue.Staff(
                 queue.Desk(
