@@ -450,3 +450,39 @@ async def test_the_openapi_document_describes_the_queue(staff: Service) -> None:
             assert declared == set(re.findall(r"\{(\w+)\}", path)), (path, method)
     references = re.findall(r'"\$ref": "#/components/schemas/(\w+)"', json.dumps(document))
     assert references and set(references) <= set(schemas)
+
+
+async def test_finish_records_what_the_session_covered(staff: Service) -> None:
+    """finish may carry the topics covered, a referral and a note: checked like the outcome
+    form (nothing changes while one is wrong), then stored on the walk-in's booking."""
+    staff.clock.now = at(9)
+    awo1 = await bearer(staff, "awo1")
+    ticket = await register(staff, await bearer(staff, "reception"))
+    await call_next(staff, awo1)
+    await act(staff, awo1, ticket["id"], "start")
+    staff.clock.now = at(9, 30)
+    for body, field in (
+        ({"topics": ["cooking"]}, "topics"),
+        ({"topics": "work"}, "topics"),
+        ({"referral": "astrologer"}, "referral"),
+        ({"note": "x" * 501}, "note"),
+        ({"note": 7}, "note"),
+    ):
+        refused = await act(staff, awo1, ticket["id"], "finish", **body)
+        assert refused.status_code == 422, body
+        assert set(refused.json()["fields"]) == {field} and refused.json()["fields"][field]
+    assert (await Ticket.get(id=ticket["id"])).status == "serving"
+    finished = await act(
+        staff,
+        awo1,
+        ticket["id"],
+        "finish",
+        topics=["work", "forms"],
+        referral="job_centre",
+        note=" Bewerbung besprochen ",
+    )
+    assert finished.status_code == 200 and finished.json()["status"] == "done"
+    booking = await Booking.get(tickets__id=ticket["id"])
+    assert booking.status == "attended"
+    assert booking.outcome_topics == ["forms", "work"]  # in the list's order
+    assert (booking.referral, booking.outcome_note) == ("job_centre", "Bewerbung besprochen")

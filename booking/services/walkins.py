@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
@@ -37,6 +38,7 @@ from booking.models import (
     Ticket,
 )
 from booking.plan import room_for
+from booking.schedule import Outcome
 from booking.services import fairness
 from booking.services.accounts import audit
 from booking.services.bookings import hash_token, lock_location, new_reference, new_token
@@ -554,10 +556,12 @@ async def act(
     *,
     to_counsellor: int | None = None,
     to_organisation: int | None = None,
+    outcome: Outcome | None = None,
 ) -> Ticket:
     """One of the desk's actions on a ticket; each is a conditional UPDATE under the lock, so
     a repeated click changes nothing twice. NotChangeable when the ticket is not in a state
-    the action applies to."""
+    the action applies to. A finish may carry the session's outcome (topics covered,
+    referral, note), recorded on its booking as the schedule's outcome form would."""
     if action not in ACTIONS:
         raise NotFound()
     ticket = await _ticket_for(ticket_id)
@@ -587,8 +591,15 @@ async def act(
                 status=queue.DONE, finished_at=utc_now
             )
             if changed and ticket.booking_id:  # type: ignore[attr-defined]
+                recorded: dict[str, Any] = {}
+                if outcome is not None:
+                    recorded = {
+                        "outcome_topics": list(outcome.topics),
+                        "referral": outcome.referral,
+                        "outcome_note": outcome.note,
+                    }
                 await Booking.filter(id=ticket.booking_id).update(  # type: ignore[attr-defined]
-                    status=ATTENDED, end=max(utc_now, ticket.started_at or utc_now)
+                    status=ATTENDED, end=max(utc_now, ticket.started_at or utc_now), **recorded
                 )
         elif action == "no-show":
             may = ticket.calls >= NO_SHOW_AFTER_CALLS or (

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from booking.queue import PRIORITY_REASONS, TICKET_STATES
+from booking.schedule import NOTE_LIMIT
+from booking.staff_vocabulary import REFERRALS
 from booking.vocabulary import TOPICS
 
 
@@ -159,11 +161,15 @@ def _walk_in_paths() -> dict[str, Any]:
                 "security": [{"bearer": []}],
                 "requestBody": {
                     "required": False,
-                    "content": {"application/json": {"schema": _ref("TransferRequest")}},
+                    "content": {
+                        "application/json": {
+                            "schema": {"oneOf": [_ref("TransferRequest"), _ref("FinishRequest")]}
+                        }
+                    },
                 },
                 "responses": {
                     "200": _json(_ref("QueueTicket"), "The ticket after the action."),
-                    "400": _error("transfer: the body is not a JSON object."),
+                    "400": _error("transfer, finish: the body is not a JSON object."),
                     **staff_errors,
                     "404": _error("not_found: no such ticket or action"),
                     "409": _json(
@@ -171,7 +177,11 @@ def _walk_in_paths() -> dict[str, Any]:
                         "not_changeable: the ticket is not in a state the action applies to, "
                         "or is another counsellor's",
                     ),
-                    "422": _json(_ref("Invalid"), "transfer: no or an unknown target."),
+                    "422": _json(
+                        _ref("Invalid"),
+                        "transfer: no or an unknown target; finish: an unknown topic or "
+                        "referral, a note over 500 characters, or a value of the wrong type.",
+                    ),
                 },
             },
         },
@@ -287,6 +297,26 @@ def _walk_in_schemas() -> dict[str, Any]:
             "properties": {
                 "counsellor": {"type": "integer"},
                 "organisation": {"type": "string"},
+            },
+        },
+        "FinishRequest": {
+            "type": "object",
+            "description": (
+                "For finish only, all optional: what the session covered, recorded on its "
+                "booking like the schedule's outcome form."
+            ),
+            "properties": {
+                "topics": {
+                    "type": "array",
+                    "items": {"type": "string", "enum": list(TOPICS)},
+                    "description": "The topics covered.",
+                },
+                "referral": {
+                    "type": "string",
+                    "enum": ["", *REFERRALS],
+                    "description": "A service the person was referred to.",
+                },
+                "note": {"type": "string", "maxLength": NOTE_LIMIT},
             },
         },
         "QueueTicket": {

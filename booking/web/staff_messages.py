@@ -8,6 +8,7 @@ from booking.vocabulary import N_
 STAFF_FIELD_MESSAGES: dict[str, str] = {
     "choose_transfer": N_("Please choose either a counsellor or an organisation."),
     "choose_counsellor": N_("Please choose a counsellor from the list."),
+    "choose_referral": N_("Please choose a service from the list."),  # a walk-in's finish
 }
 
 STAFF_ERROR_TITLES: dict[str, str] = {

@@ -16,7 +16,8 @@ from starlette.routing import BaseRoute, Route
 
 from booking import queue
 from booking.errors import Invalid
-from booking.models import Location, Ticket
+from booking.models import ATTENDED, Location, Ticket
+from booking.schedule import Outcome, read_outcome
 from booking.services import desk, fairness, walkins
 from booking.services import schedule as schedule_service
 from booking.services.days import zone_of
@@ -126,6 +127,30 @@ async def call_next(request: Request) -> Response:
     return JSONResponse(await _ticket_json(ticket))
 
 
+async def _finish_outcome(request: Request) -> Outcome | None:
+    """What a finish may carry: the topics covered, a referral and a note (all optional);
+    None without a body."""
+    if not (await request.body()).strip():
+        return None
+    data = await json_object(request)
+    topics, referral, note = data.get("topics", []), data.get("referral", ""), data.get("note", "")
+    wrong = {
+        name: "wrong_type"
+        for name, ok in (
+            ("topics", isinstance(topics, list) and all(isinstance(t, str) for t in topics)),
+            ("referral", isinstance(referral, str)),
+            ("note", isinstance(note, str)),
+        )
+        if not ok
+    }
+    if wrong:
+        raise Invalid(wrong)
+    outcome, errors = read_outcome(ATTENDED, topics, referral, note)
+    if outcome is None:
+        raise Invalid(errors)
+    return outcome
+
+
 async def act(request: Request) -> Response:
     ticket_id = desk.ticket_in_range(request.path_params["ticket_id"])
     action = request.path_params["action"]
@@ -135,6 +160,7 @@ async def act(request: Request) -> Response:
         to_counsellor, to_organisation = await desk.transfer_target(
             data.get("counsellor"), data.get("organisation")
         )
+    outcome = await _finish_outcome(request) if action == "finish" else None
     counsellor = await desk.counsellor_of(request.state.user)
     ticket = await walkins.act(
         ticket_id,
@@ -143,6 +169,7 @@ async def act(request: Request) -> Response:
         request_time(request),
         to_counsellor=to_counsellor,
         to_organisation=to_organisation,
+        outcome=outcome,
     )
     return JSONResponse(await _ticket_json(ticket))
 
