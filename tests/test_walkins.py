@@ -81,8 +81,9 @@ async def test_two_counsellors_calling_at_once_get_different_tickets(service: Se
 
 
 async def test_a_free_colleague_further_behind_gets_the_ticket(service: Service) -> None:
-    """Both at their desk and free: the ticket goes to the organisation the balance chooses;
-    the other counsellor's call leaves it for them."""
+    """Both at their desk and free: the ticket goes to the organisation the balance chooses.
+    When the other counsellor presses "call next", it is called for the rightful one at once
+    (nobody waits for a colleague who has not asked); the caller gets nothing else here."""
     service.clock.now = at(10, 5)
     location = await hsc()
     aylin, deniz = await person("Aylin K."), await person("Deniz Y.")  # lhh and awo, both speak tr
@@ -107,8 +108,12 @@ async def test_a_free_colleague_further_behind_gets_the_ticket(service: Service)
     rightful = aylin if decision.organisation == "lhh" else deniz
     other = deniz if rightful is aylin else aylin
     assert await walkins.call_next(other, location, service.clock.now, RULES, anyway=True) is None
+    handed = await Ticket.get(language="tr")
+    assert handed.status == queue.CALLED and handed.counsellor_id == rightful.id  # type: ignore[attr-defined]
+    assert [c.label for c in await walkins.display(location, service.clock.now)] == ["W 001"]
+    # The rightful counsellor's own press finds the ticket already theirs: one call, not two.
     taken = await walkins.call_next(rightful, location, service.clock.now, RULES, anyway=True)
-    assert taken is not None and taken.counsellor_id == rightful.id  # type: ignore[attr-defined]
+    assert taken is not None and taken.id == handed.id and taken.calls == 1
     booking = await Booking.get(id=taken.booking_id)  # type: ignore[attr-defined]
     assert (
         booking.allocation is not None
@@ -269,3 +274,42 @@ async def test_extra_hours_over_the_plan_count_for_the_estimate(service: Service
     made = await register(service, language="tr")  # Aylin speaks Turkish
     assert made.position == 1
     assert made.estimate is not None and made.estimate.earliest == service.clock.now
+
+
+async def test_a_colleague_with_a_booked_session_soon_is_not_handed_a_walk_in(
+    service: Service,
+) -> None:
+    """awo weighs nearly everything, so the balance would give a Turkish walk-in to Deniz; but
+    his booked session begins in 25 minutes, less than a session takes: Aylin, who pressed
+    "call next", takes it herself. Once his session is later, it goes to him."""
+    from booking.models import Organisation
+
+    service.clock.now = at(9, 15)
+    location = await hsc()
+    link = service.link(at(11, 30), ref="ABH-SOON")
+    booked = await service.client.post(
+        "/api/v1/bookings",
+        json=service.booking_body(link, at(10, 30), language="tr", organisation="awo"),
+    )
+    assert booked.status_code == 201, booked.text
+    service.clock.now = at(10, 5)
+    aylin, deniz = await person("Aylin K."), await person("Deniz Y.")
+    for someone in (aylin, deniz):
+        await Counsellor.filter(id=someone.id).update(
+            desk_location_id=location.id, desk_since=service.clock.now
+        )
+    for code, weight in (("awo", 1000.0), ("lhh", 0.001)):
+        await fairness.set_weight(
+            location, await Organisation.get(code=code), weight, "admin", service.clock.now
+        )
+    await register(service, language="tr")
+    taken = await walkins.call_next(aylin, location, service.clock.now, RULES, anyway=True)
+    assert taken is not None and taken.counsellor_id == aylin.id  # type: ignore[attr-defined]
+
+    for action in ("start", "finish"):
+        await walkins.act(taken.id, action, aylin, service.clock.now)
+    await Booking.filter(reference=booked.json()["reference"]).update(status=CANCELLED)
+    second = await register(service, language="tr")
+    assert await walkins.call_next(aylin, location, service.clock.now, RULES, anyway=True) is None
+    handed = await Ticket.get(id=second.ticket.id)
+    assert handed.status == queue.CALLED and handed.counsellor_id == deniz.id  # type: ignore[attr-defined]

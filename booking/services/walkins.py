@@ -357,8 +357,11 @@ async def call_next(
 
     If they already hold a called or running ticket (a double click), that one is returned.
     When other eligible counsellors are free too, the balancing rules decide: a ticket whose
-    rightful organisation is another's is left for them. Raises Held when the counsellor's next
-    booked session begins sooner than a typical session lasts.
+    rightful organisation is another's goes to that organisation's free counsellor at once
+    (the display shows their room), and this counsellor gets the next ticket that fits them,
+    if any. Leaving it waiting for a colleague who has not asked would keep the visitor
+    waiting while someone who fits is ready. Raises Held when the counsellor's next booked
+    session begins sooner than a typical session lasts.
     """
     today = local_date(now, location)
     async with in_transaction():
@@ -395,6 +398,10 @@ async def call_next(
         ]
         next_booking = await _next_booking(counsellor.id, now, today, location)
         minutes = await _finished_minutes(location, now)
+        colleagues_next = {
+            d.counsellor_id: await _next_booking(d.counsellor_id, now, today, location)
+            for d in free
+        }
         candidates = list(waiting)
         while candidates:
             pick = queue.next_for(
@@ -410,10 +417,21 @@ async def call_next(
             if pick.ticket is None:
                 return None
             chosen = pick.ticket
-            decision = await _balanced(location, day, chosen, me, free, now, rules)
-            if decision is not None:
-                ticket = next(t for t in rows if t.id == chosen.id)
-                return await _take(location, day, ticket, counsellor, decision, now)
+            typical = timedelta(minutes=queue.typical_minutes(chosen.topic, minutes))
+            # A colleague whose booked session begins before this one would end is not free
+            # for it: the balance only weighs those who could take it now.
+            able = [
+                d
+                for d in free
+                if (start := colleagues_next[d.counsellor_id]) is None or start - now >= typical
+            ]
+            placement = await _balanced(location, day, chosen, me, able, now, rules)
+            ticket = next(t for t in rows if t.id == chosen.id)
+            if placement.decision.counsellor_id == counsellor.id:
+                return await _take(location, day, ticket, counsellor, placement, now)
+            colleague = await Counsellor.get(id=placement.decision.counsellor_id)
+            await _take(location, day, ticket, colleague, placement, now)
+            free = [d for d in free if d.counsellor_id != colleague.id]
             candidates = [t for t in candidates if t.id != chosen.id]
         return None
 
@@ -463,9 +481,10 @@ async def _balanced(
     free: list[queue.Desk],
     now: datetime,
     rules: fairness.Rules,
-) -> fairness.Placement | None:
-    """The balancing rules over the counsellors free now who fit the ticket; None when the
-    ticket should go to another organisation's free counsellor."""
+) -> fairness.Placement:
+    """The balancing rules over the counsellors free now who fit the ticket. Within the
+    caller's own organisation the caller takes it (they pressed the button); within another,
+    the balance's own order picks the colleague."""
     eligible = [me, *(d for d in free if queue.fits(ticket, d))]
     candidates = [
         balance.Candidate(
@@ -478,16 +497,14 @@ async def _balanced(
     in_force = await fairness.weights(location, month, now, rules, organisations=organisations)
     so_far = await fairness.tally(location, month, rules, organisations=organisations)
     decision = balance.choose(candidates, in_force.values, so_far)
-    if decision.organisation != me.organisation:
-        return None
-    # Within the organisation the caller takes it: they pressed the button.
-    decision = balance.Decision(
-        me.counsellor_id,
-        decision.organisation,
-        decision.rule,
-        decision.standings,
-        decision.candidates,
-    )
+    if decision.organisation == me.organisation:
+        decision = balance.Decision(
+            me.counsellor_id,
+            decision.organisation,
+            decision.rule,
+            decision.standings,
+            decision.candidates,
+        )
     return fairness.Placement(decision, in_force, month, {o.code: o.id for o in organisations})
 
 
