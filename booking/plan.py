@@ -104,8 +104,14 @@ def public_holiday(day: date, country: str = "DE", subdivision: str = "NI") -> s
 
 
 def room_for(shifts: Iterable[Shift], slot: Interval) -> int | None:
+    """The room of the shift that holds the slot; when shifts overlap and none holds it whole
+    (extra hours over the plan), the room of the one it starts in."""
+    shifts = list(shifts)
     for shift in shifts:
         if shift.interval.contains(slot):
+            return shift.room_id
+    for shift in shifts:
+        if shift.interval.start <= slot.start < shift.interval.end:
             return shift.room_id
     return None
 

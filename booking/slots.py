@@ -8,7 +8,8 @@ Invariants (tested as properties in tests/test_slots.py): an offered slot
 - ends at least ``buffer`` before the appointment starts, or starts at least ``buffer`` after
   it ends;
 - lies within ``window`` before the appointment's start or after its end, on the same local day;
-- lies inside one opening interval and inside one shift of every counsellor listed for it;
+- lies inside one opening interval and inside the working time of every counsellor listed for
+  it (their shifts merged where they overlap or touch: extra hours may overlap the plan);
 - overlaps no busy interval of those counsellors;
 - starts no sooner than ``now + notice``;
 - lists only counsellors who cover the topic and speak the language;
@@ -87,7 +88,7 @@ class CounsellorDay:
         )
 
     def is_free(self, slot: Interval) -> bool:
-        return any(shift.contains(slot) for shift in self.shifts) and not any(
+        return any(worked.contains(slot) for worked in union(self.shifts)) and not any(
             busy.overlaps(slot) for busy in self.busy
         )
 

@@ -11,11 +11,14 @@ from hypothesis import strategies as st
 from booking.plan import (
     DatedChange,
     WeeklyBlock,
+    at,
     month_days,
     planned_hours,
     public_holiday,
+    room_for,
     shifts_on,
 )
+from booking.slots import Interval
 
 ZONE = ZoneInfo("Europe/Berlin")
 MONDAY = date(2026, 11, 23)
@@ -105,3 +108,21 @@ def test_planned_hours_add_up_each_days_shifts(
     assert set(found) == {k for k, v in expected.items() if v}
     for organisation, total in found.items():
         assert abs(total - expected[organisation]) < 1e-9
+
+
+def test_the_room_is_the_shifts_that_holds_the_slot_or_the_one_it_starts_in() -> None:
+    """Extra hours 12:10-14:00 in room 7 overlap the plan's 08:00-12:15 in room 1."""
+    shifts = shifts_on(
+        MONDAY,
+        [WeeklyBlock(0, time(8), time(12, 15), room_id=1)],
+        [DatedChange(MONDAY, "extra", time(12, 10), time(14), room_id=7)],
+        ZONE,
+    )
+
+    def slot(starts: time, ends: time) -> Interval:
+        return Interval(at(MONDAY, starts, ZONE), at(MONDAY, ends, ZONE))
+
+    assert room_for(shifts, slot(time(11), time(11, 30))) == 1
+    assert room_for(shifts, slot(time(12, 30), time(13))) == 7
+    assert room_for(shifts, slot(time(12), time(12, 30))) == 1  # across the join: where it starts
+    assert room_for(shifts, slot(time(14), time(14, 30))) is None

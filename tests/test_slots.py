@@ -110,7 +110,9 @@ def test_every_offered_slot_respects_every_rule(case: dict) -> None:  # type: ig
             counsellor = by_id[cid]
             assert case["topic"] in counsellor.topics
             assert case["language"] in counsellor.languages
-            assert any(shift.contains(iv) for shift in counsellor.shifts)  # breaks are gaps
+            assert any(
+                worked.contains(iv) for worked in union(counsellor.shifts)
+            )  # breaks are gaps
             assert not any(busy.overlaps(iv) for busy in counsellor.busy)
 
 
@@ -165,6 +167,29 @@ def test_a_worked_example() -> None:
         appointment, opening, [counsellor], "forms", "de", SlotRules(), now=local(day, 420)
     )
     assert [s.start.strftime("%H:%M") for s in slots] == ["08:00", "08:30", "11:00", "11:30"]
+
+
+def test_a_slot_across_overlapping_shifts_is_offered() -> None:
+    """The plan ends at 12:15, extra hours run 12:10-14:00: 12:00-12:30 is worked throughout,
+    though no single shift holds it."""
+    day = date(2026, 11, 23)
+    appointment = Interval(local(day, 780), local(day, 810))  # 13:00-13:30
+    counsellor = CounsellorDay(
+        id=1,
+        organisation="awo",
+        languages=frozenset({"de"}),
+        topics=frozenset({"forms"}),
+        shifts=(
+            Interval(local(day, 480), local(day, 735)),
+            Interval(local(day, 730), local(day, 840)),
+        ),
+    )
+    opening = LocationDay(zone=ZONE, opening=(Interval(local(day, 480), local(day, 960)),))
+    slots = free_slots(
+        appointment, opening, [counsellor], "forms", "de", SlotRules(), now=local(day, 420)
+    )
+    assert [s.start.strftime("%H:%M") for s in slots][:2] == ["11:00", "11:30"]
+    assert "12:00" in [s.start.strftime("%H:%M") for s in slots]
 
 
 def test_grid_is_anchored_at_opening() -> None:
