@@ -191,3 +191,30 @@ async def test_odd_desk_requests_never_fail(staff: Service) -> None:
     no_token = await staff.client.post("/staff/desk/call-next", data={"location": "hsc"})
     assert no_token.status_code == 403
     assert re.search(r"W 001", (await staff.client.get(DESK)).text)
+
+
+async def test_a_ticket_handed_to_a_colleague_is_said_so(staff: Service) -> None:
+    """DRK weighs nearly everything and Nadia (DRK, German) is free at her desk: awo1's press
+    calls the German walk-in for her, and awo1's desk says why nobody came to them."""
+    from booking.models import Organisation
+    from booking.services import fairness
+
+    staff.clock.now = at(9, 40)
+    location = await Location.get(code="hsc")
+    nadia = await Counsellor.get(display_name="Nadia R.")
+    await Booking.filter(counsellor_id=nadia.id).delete()  # free all day, whatever the demo says
+    await Counsellor.filter(id=nadia.id).update(
+        desk_location_id=location.id, desk_since=staff.clock.now
+    )
+    for code, weight in (("drk", 1000.0), ("awo", 0.001)):
+        await fairness.set_weight(
+            location, await Organisation.get(code=code), weight, "admin", staff.clock.now
+        )
+    ticket = await register(staff, await bearer(staff, "reception"))
+    await open_desk(staff)
+    status, where = await press(staff, "/staff/desk/call-next", anyway="1")
+    assert (status, where) == (303, "/staff/desk?location=hsc&note=handed")
+    html = (await staff.client.get(where + "&lang=en")).text
+    assert "went to a free colleague whose organisation is behind its share" in html
+    called = await Ticket.get(id=ticket["id"])
+    assert called.status == "called" and called.counsellor_id == nadia.id  # type: ignore[attr-defined]

@@ -14,6 +14,7 @@ from booking.errors import Invalid, NotChangeable
 from booking.models import (
     ATTENDED,
     CANCELLED,
+    AuditEntry,
     Booking,
     Counsellor,
     Location,
@@ -68,10 +69,13 @@ async def test_two_counsellors_calling_at_once_get_different_tickets(service: Se
         await register(service)
     aylin, jonas = await person("Aylin K."), await person("Jonas M.")
     location = await hsc()
-    first, second, again = await asyncio.gather(
-        walkins.call_next(aylin, location, service.clock.now, RULES, anyway=True),
-        walkins.call_next(jonas, location, service.clock.now, RULES, anyway=True),
-        walkins.call_next(aylin, location, service.clock.now, RULES, anyway=True),  # a double click
+    first, second, again = (
+        called.ticket
+        for called in await asyncio.gather(
+            walkins.call_next(aylin, location, service.clock.now, RULES, anyway=True),
+            walkins.call_next(jonas, location, service.clock.now, RULES, anyway=True),
+            walkins.call_next(aylin, location, service.clock.now, RULES, anyway=True),  # twice
+        )
     )
     assert first is not None and second is not None and again is not None
     assert first.id != second.id and again.id == first.id
@@ -107,12 +111,17 @@ async def test_a_free_colleague_further_behind_gets_the_ticket(service: Service)
     )
     rightful = aylin if decision.organisation == "lhh" else deniz
     other = deniz if rightful is aylin else aylin
-    assert await walkins.call_next(other, location, service.clock.now, RULES, anyway=True) is None
+    pressed = await walkins.call_next(other, location, service.clock.now, RULES, anyway=True)
+    assert pressed.ticket is None and pressed.handed == 1
     handed = await Ticket.get(language="tr")
     assert handed.status == queue.CALLED and handed.counsellor_id == rightful.id  # type: ignore[attr-defined]
+    call = await AuditEntry.get(action="call", record_id=str(handed.id))
+    assert call.actor == str(other.id)  # the audit names who pressed
     assert [c.label for c in await walkins.display(location, service.clock.now)] == ["W 001"]
     # The rightful counsellor's own press finds the ticket already theirs: one call, not two.
-    taken = await walkins.call_next(rightful, location, service.clock.now, RULES, anyway=True)
+    taken = (
+        await walkins.call_next(rightful, location, service.clock.now, RULES, anyway=True)
+    ).ticket
     assert taken is not None and taken.id == handed.id and taken.calls == 1
     booking = await Booking.get(id=taken.booking_id)  # type: ignore[attr-defined]
     assert (
@@ -136,7 +145,9 @@ async def test_a_booked_session_soon_holds_the_call(service: Service) -> None:
     await register(service, language="tr")
     with pytest.raises(walkins.Held):
         await walkins.call_next(deniz, await hsc(), service.clock.now, RULES)
-    called = await walkins.call_next(deniz, await hsc(), service.clock.now, RULES, anyway=True)
+    called = (
+        await walkins.call_next(deniz, await hsc(), service.clock.now, RULES, anyway=True)
+    ).ticket
     assert called is not None
 
 
@@ -146,7 +157,9 @@ async def test_serving_parking_and_finishing(service: Service) -> None:
     first = await register(service)
     second = await register(service)
     aylin = await person("Aylin K.")
-    called = await walkins.call_next(aylin, location, service.clock.now, RULES, anyway=True)
+    called = (
+        await walkins.call_next(aylin, location, service.clock.now, RULES, anyway=True)
+    ).ticket
     assert called is not None and called.id == first.ticket.id
     # Called to the immigration counter: parked, and the session counts for nobody.
     parked = await walkins.act(called.id, "park", aylin, service.clock.now)
@@ -161,7 +174,7 @@ async def test_serving_parking_and_finishing(service: Service) -> None:
         status.position == 1
         and (await walkins.status(second.token, service.clock.now)).position == 2
     )
-    again = await walkins.call_next(aylin, location, service.clock.now, RULES, anyway=True)
+    again = (await walkins.call_next(aylin, location, service.clock.now, RULES, anyway=True)).ticket
     assert again is not None and again.id == first.ticket.id and again.calls == 2
     service.clock.now = at(10, 7)
     started = await walkins.act(again.id, "start", aylin, service.clock.now)
@@ -185,11 +198,15 @@ async def test_transfer_and_no_show(service: Service) -> None:
     location = await hsc()
     ticket = await register(service)
     aylin, jonas = await person("Aylin K."), await person("Jonas M.")
-    called = await walkins.call_next(aylin, location, service.clock.now, RULES, anyway=True)
+    called = (
+        await walkins.call_next(aylin, location, service.clock.now, RULES, anyway=True)
+    ).ticket
     assert called is not None
     await walkins.act(called.id, "transfer", aylin, service.clock.now, to_counsellor=jonas.id)
-    assert await walkins.call_next(aylin, location, service.clock.now, RULES, anyway=True) is None
-    taken = await walkins.call_next(jonas, location, service.clock.now, RULES, anyway=True)
+    assert (
+        await walkins.call_next(aylin, location, service.clock.now, RULES, anyway=True)
+    ).ticket is None
+    taken = (await walkins.call_next(jonas, location, service.clock.now, RULES, anyway=True)).ticket
     assert taken is not None and taken.id == ticket.ticket.id
     with pytest.raises(NotChangeable):  # not after one call and a moment
         await walkins.act(taken.id, "no-show", jonas, service.clock.now)
@@ -303,13 +320,15 @@ async def test_a_colleague_with_a_booked_session_soon_is_not_handed_a_walk_in(
             location, await Organisation.get(code=code), weight, "admin", service.clock.now
         )
     await register(service, language="tr")
-    taken = await walkins.call_next(aylin, location, service.clock.now, RULES, anyway=True)
+    taken = (await walkins.call_next(aylin, location, service.clock.now, RULES, anyway=True)).ticket
     assert taken is not None and taken.counsellor_id == aylin.id  # type: ignore[attr-defined]
 
     for action in ("start", "finish"):
         await walkins.act(taken.id, action, aylin, service.clock.now)
     await Booking.filter(reference=booked.json()["reference"]).update(status=CANCELLED)
     second = await register(service, language="tr")
-    assert await walkins.call_next(aylin, location, service.clock.now, RULES, anyway=True) is None
+    assert (
+        await walkins.call_next(aylin, location, service.clock.now, RULES, anyway=True)
+    ).ticket is None
     handed = await Ticket.get(id=second.ticket.id)
     assert handed.status == queue.CALLED and handed.counsellor_id == deniz.id  # type: ignore[attr-defined]

@@ -316,7 +316,9 @@ async def _register_and_call(database_url: str) -> str:
         location = await Location.get(code="hsc")
         made = await walkins.register(location, WalkInForm("forms", "de", "", "Amina"), "test", now)
         aylin = await Counsellor.get(display_name="Aylin K.")
-        called = await walkins.call_next(aylin, location, now, fairness.DEFAULT_RULES, anyway=True)
+        called = (
+            await walkins.call_next(aylin, location, now, fairness.DEFAULT_RULES, anyway=True)
+        ).ticket
         assert called is not None and called.id == made.ticket.id
         return made.label
     finally:

@@ -345,6 +345,14 @@ async def _holding(counsellor_id: int, day: date) -> Ticket | None:
     ).first()
 
 
+@dataclass(frozen=True)
+class Called:
+    """What one press of "call next" did."""
+
+    ticket: Ticket | None  # the caller's ticket, None when nobody waiting is left for them
+    handed: int = 0  # tickets called for free colleagues whose organisation was behind
+
+
 async def call_next(
     counsellor: Counsellor,
     location: Location,
@@ -352,7 +360,7 @@ async def call_next(
     rules: fairness.Rules,
     *,
     anyway: bool = False,
-) -> Ticket | None:
+) -> Called:
     """Call the best waiting ticket for this counsellor and mark them present at their desk.
 
     If they already hold a called or running ticket (a double click), that one is returned.
@@ -371,7 +379,7 @@ async def call_next(
         )
         held = await _holding(counsellor.id, today)
         if held is not None:
-            return held
+            return Called(held)
         codes = await _org_codes()
         own_code = codes[counsellor.organisation_id]  # type: ignore[attr-defined]
         me = desk_of(counsellor, own_code)
@@ -403,6 +411,7 @@ async def call_next(
             for d in free
         }
         candidates = list(waiting)
+        handed = 0
         while candidates:
             pick = queue.next_for(
                 me,
@@ -415,7 +424,7 @@ async def call_next(
             if pick.held_for_booking:
                 raise Held()
             if pick.ticket is None:
-                return None
+                return Called(None, handed)
             chosen = pick.ticket
             typical = timedelta(minutes=queue.typical_minutes(chosen.topic, minutes))
             # A colleague whose booked session begins before this one would end is not free
@@ -428,12 +437,14 @@ async def call_next(
             placement = await _balanced(location, day, chosen, me, able, now, rules)
             ticket = next(t for t in rows if t.id == chosen.id)
             if placement.decision.counsellor_id == counsellor.id:
-                return await _take(location, day, ticket, counsellor, placement, now)
+                mine = await _take(location, day, ticket, counsellor, placement, now, counsellor)
+                return Called(mine, handed)
             colleague = await Counsellor.get(id=placement.decision.counsellor_id)
-            await _take(location, day, ticket, colleague, placement, now)
+            await _take(location, day, ticket, colleague, placement, now, counsellor)
+            handed += 1
             free = [d for d in free if d.counsellor_id != colleague.id]
             candidates = [t for t in candidates if t.id != chosen.id]
-        return None
+        return Called(None, handed)
 
 
 def _head_topic(me: queue.Desk, waiting: list[queue.Ticket]) -> str:
@@ -515,7 +526,9 @@ async def _take(
     counsellor: Counsellor,
     placement: fairness.Placement,
     now: datetime,
+    caller: Counsellor,
 ) -> Ticket:
+    """Call ``ticket`` for ``counsellor``; ``caller`` pressed the button (the audit says who)."""
     end = now + timedelta(minutes=location.session_minutes)
     room_id = room_for(day.shifts.get(counsellor.id, []), Interval(now, end))
     called = await Ticket.filter(id=ticket.id, status=queue.WAITING).update(
@@ -548,7 +561,7 @@ async def _take(
     await fairness.record(booking, placement, now)
     await Ticket.filter(id=ticket.id).update(booking_id=booking.id)
     await audit(
-        str(counsellor.id),
+        str(caller.id),
         "call",
         "ticket",
         ticket.id,

@@ -35,6 +35,10 @@ REFRESH_SECONDS = 20
 NOTES: dict[str, str] = {
     "called": N_("Called: the number is on the waiting-room display now."),
     "nobody": N_("Nobody waiting fits you right now."),
+    "handed": N_(
+        "The person who fitted you went to a free colleague whose organisation is behind its "
+        "share. Nobody else waiting fits you right now."
+    ),
     "held": N_(
         "Your next booked session begins sooner than a walk-in session usually takes, so "
         "nobody was called. You may call the next walk-in anyway."
@@ -139,7 +143,7 @@ async def call_next(request: Request) -> Response:
     form = await request.form()
     counsellor, location = await _desk_of(request, form)
     try:
-        ticket = await walkins.call_next(
+        called = await walkins.call_next(
             counsellor,
             location,
             request_time(request),
@@ -148,7 +152,9 @@ async def call_next(request: Request) -> Response:
         )
     except walkins.Held:
         return _back(location, "held")
-    return _back(location, "called" if ticket is not None else "nobody")
+    if called.ticket is not None:
+        return _back(location, "called")
+    return _back(location, "handed" if called.handed else "nobody")
 
 
 def _transfer_choice(value: object) -> tuple[object, object]:

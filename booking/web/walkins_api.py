@@ -109,13 +109,15 @@ async def call_next(request: Request) -> Response:
     counsellor = await desk.counsellor_of(request.state.user)
     location = await desk.desk_location(counsellor, code)
     try:
-        ticket = await walkins.call_next(
-            counsellor,
-            location,
-            request_time(request),
-            fairness.Rules.of(request.app.state.settings),
-            anyway=anyway,
-        )
+        ticket = (
+            await walkins.call_next(
+                counsellor,
+                location,
+                request_time(request),
+                fairness.Rules.of(request.app.state.settings),
+                anyway=anyway,
+            )
+        ).ticket
     except walkins.Held:
         # Not a failure: nobody was called on purpose, and the caller may insist.
         return JSONResponse(
