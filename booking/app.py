@@ -25,6 +25,7 @@ from booking.db import sqlite_url_with_pragmas, tortoise_config
 from booking.i18n import load_translations
 from booking.mail_texts import MailTexts
 from booking.services import privacy
+from booking.services.limits import Limiter
 from booking.services.outbox import Mailer
 from booking.services.sender import Sender
 from booking.services.ticket_printing import BackgroundPrinter
@@ -119,7 +120,8 @@ def create_app(settings: Settings, clock: Clock = system_clock) -> Starlette:
             # Personal data past its retention: blanked at start-up, then every hour.
             await privacy.anonymise_logged(now, settings.retention_days)
             tasks = [
-                asyncio.create_task(privacy.anonymise_periodically(now, settings.retention_days))
+                asyncio.create_task(privacy.anonymise_periodically(now, settings.retention_days)),
+                asyncio.create_task(app.state.limiter.forget_periodically(now)),
             ]
             if settings.mail_sender:
                 tasks.append(asyncio.create_task(build_sender(settings, now).run()))
@@ -168,6 +170,7 @@ def create_app(settings: Settings, clock: Clock = system_clock) -> Starlette:
     app.state.clock = clock
     app.state.renderer = Renderer(load_translations(), TEMPLATES_DIR)
     app.state.mailer = build_mailer(settings, app.state.renderer)
+    app.state.limiter = Limiter(settings.booking_limits, settings.secret_key.value)
     app.state.ticket_printer = build_ticket_printer(settings)
     logging.getLogger("booking").setLevel(settings.log_level.upper())
     # Tortoise logs every query with its parameters at DEBUG: names and e-mail addresses.

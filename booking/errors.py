@@ -50,3 +50,13 @@ class Invalid(DomainError):
     def __init__(self, fields: Mapping[str, str]) -> None:
         super().__init__(self.code)
         self.fields = dict(fields)  # field name -> message code
+
+
+class TooMany(DomainError):
+    """A booking limit (booking/limits.py) refused the write; try again after some seconds."""
+
+    code = "too_many"
+
+    def __init__(self, retry_after_seconds: int) -> None:
+        super().__init__(self.code)
+        self.retry_after_seconds = retry_after_seconds

@@ -449,3 +449,29 @@ class Ticket(Model):
         table = "ticket"
         unique_together = (("location_id", "day", "number"),)
         indexes = (("location_id", "day", "status"),)
+
+
+class RateKey(Model):
+    # One row per counted key (client address, as a keyed hash): the row a client-limit step
+    # writes first, so that concurrent writes of one client are counted one after the other.
+    id = fields.BigIntField(primary_key=True)
+    key = fields.CharField(max_length=64, unique=True)
+    touched_at = fields.DatetimeField()
+
+    class Meta:
+        table = "rate_key"
+
+
+class RateEvent(Model):
+    # One counted write for a booking limit (booking/limits.py): a new booking for an office
+    # reference, a reschedule of a booking, a booking write from a client address. The key is a
+    # keyed hash, never the reference or the address itself; rows older than the longest
+    # window are deleted by the hourly clean-up.
+    id = fields.BigIntField(primary_key=True)
+    scope = fields.CharField(max_length=16)
+    key = fields.CharField(max_length=64)
+    at = fields.DatetimeField()
+
+    class Meta:
+        table = "rate_event"
+        indexes = (("scope", "key", "at"),)

@@ -15,6 +15,8 @@ from email.utils import parseaddr
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from booking.limits import BookingLimits
+
 DEFAULT_DATABASE_URL = "sqlite://data/booking.sqlite3"
 DEMO_SECRET_KEY = "demo-secret-key-do-not-use-in-production"
 DEMO_LINK_SECRET = "demo-link-secret-do-not-use-in-production"
@@ -105,6 +107,9 @@ class Settings:
     ticket_printer_host: str = ""
     ticket_printer_port: int = PRINTER_PORT
     ticket_font: Path | None = None
+    # Booking churn (booking/limits.py): new bookings per office reference, reschedules per
+    # booking, booking writes per client address; off for a closed network.
+    booking_limits: BookingLimits = field(default_factory=BookingLimits)
 
     @property
     def mail_from_address(self) -> str:
@@ -154,6 +159,12 @@ class Settings:
         printer = get("BOOKING_TICKET_PRINTER", "")
         printer_host, printer_port = printer_address(printer) if printer else ("", PRINTER_PORT)
         ticket_font = get("BOOKING_TICKET_FONT", "")
+        booking_limits = BookingLimits(
+            enabled=_flag(get("BOOKING_RATE_LIMITS", "1")),
+            per_reference=whole("BOOKING_LIMIT_PER_REFERENCE", "3", 1, 1000),
+            per_booking=whole("BOOKING_LIMIT_RESCHEDULES", "5", 1, 1000),
+            per_client=whole("BOOKING_LIMIT_PER_CLIENT", "20", 1, 100000),
+        )
         default_secret_key = DEMO_SECRET_KEY if demo else ""
         default_link_secret = DEMO_LINK_SECRET if demo else ""
         settings = cls(
@@ -182,6 +193,7 @@ class Settings:
             ticket_printer_host=printer_host,
             ticket_printer_port=printer_port,
             ticket_font=Path(ticket_font) if ticket_font else None,
+            booking_limits=booking_limits,
         )
         settings.validate()
         return settings

@@ -26,6 +26,7 @@ from starlette.applications import Starlette
 from booking.app import create_app
 from booking.db import migrate
 from booking.demo import load_demo, load_demo_accounts
+from booking.limits import OFF
 from booking.models import (
     AllocationShare,
     ApiToken,
@@ -40,6 +41,8 @@ from booking.models import (
     Organisation,
     OutboxMessage,
     PlanException,
+    RateEvent,
+    RateKey,
     Room,
     StaffUser,
     TargetWeight,
@@ -126,6 +129,8 @@ async def clear_database() -> None:
         StaffUser,
         LoginFailure,
         AuditEntry,
+        RateEvent,
+        RateKey,
         OutboxMessage,
         AllocationShare,
         TargetWeight,
@@ -196,6 +201,9 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         # Tests send the outbox themselves (tests/test_sender.py), never into the checkout.
         "mail_sender": False,
         "mail_dir": TEST_MAIL_DIR,
+        # Every request of the test client comes from one address, and many tests book more
+        # than a client may; tests/test_booking_limits.py switches the limits on.
+        "booking_limits": OFF,
     }
     values.update(overrides)
     return Settings(**values)

@@ -40,6 +40,7 @@ from booking.models import (
 from booking.plan import room_for
 from booking.services import fairness, outbox
 from booking.services.days import Day, load_day, local_date, rules_of
+from booking.services.limits import NO_LIMITS, Limiter
 from booking.slots import Interval, Slot, free_slots, languages_on_duty
 from booking.vocabulary import COMMON_LANGUAGES, FALLBACK_LANGUAGES
 from integrations.office_link import LinkError, OfficeLink, verify
@@ -200,6 +201,7 @@ async def create_booking(
     ui_language: str = "de",
     balance_rules: fairness.Rules = fairness.DEFAULT_RULES,
     mailer: outbox.Mailer | None = None,
+    limiter: Limiter = NO_LIMITS,
 ) -> Booked:
     await check_organisation(choice.organisation)
     location, appointment = await resolve_link(link, now)
@@ -213,6 +215,8 @@ async def create_booking(
                 await lock_location(location.id)
                 if await Booking.filter(appointment_key=key).exists():
                     raise AlreadyBooked()
+                # Counted under the lock; a booking that fails below takes it back.
+                await limiter.new_booking(location.id, link.ref, now)
                 day = await load_day(location, local_date(appointment.start, location))
                 offered = _offer_from_day(
                     location,
@@ -335,6 +339,7 @@ async def reschedule(
     now: datetime,
     balance_rules: fairness.Rules = fairness.DEFAULT_RULES,
     mailer: outbox.Mailer | None = None,
+    limiter: Limiter = NO_LIMITS,
 ) -> Booking:
     """Move a planned session within its office appointment's window. A counsellor who is
     free at the new time keeps the session (and its place in the tally); otherwise the
@@ -348,6 +353,7 @@ async def reschedule(
             await booking.refresh_from_db()
             if not movable(booking, now):
                 raise NotChangeable()
+            await limiter.reschedule(booking.id, now)
             before = await outbox.facts(booking)
             day, offered = await _other_times(booking, now)
             slot = next((s for s in offered if s.start == start), None)

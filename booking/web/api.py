@@ -19,6 +19,7 @@ from booking.services.days import zone_of
 from booking.slots import Slot
 from booking.vocabulary import TOPICS, normalise_language
 from booking.web.errors import BadRequest
+from booking.web.limits import client_limited
 from booking.web.openapi import openapi_document
 from integrations.office_link import OfficeLink
 
@@ -135,6 +136,7 @@ async def create_booking(request: Request) -> Response:
         ui_language=request.state.language,
         balance_rules=_balance_rules(request),
         mailer=request.app.state.mailer,
+        limiter=request.app.state.limiter,
     )
     booking = await bookings.find_booking(booked.manage_token)
     base_url = request.app.state.settings.base_url
@@ -169,7 +171,12 @@ async def reschedule(request: Request) -> Response:
     if start is None:
         raise Invalid(errors)
     booking = await bookings.reschedule(
-        token, start, _now(request), _balance_rules(request), request.app.state.mailer
+        token,
+        start,
+        _now(request),
+        _balance_rules(request),
+        request.app.state.mailer,
+        request.app.state.limiter,
     )
     return JSONResponse(booking_json(booking))
 
@@ -181,11 +188,22 @@ async def openapi(request: Request) -> Response:
 routes = [
     Route("/api/v1/openapi.json", openapi, name="api_openapi"),
     Route("/api/v1/availability", availability, name="api_availability"),
-    Route("/api/v1/bookings", create_booking, methods=["POST"], name="api_create_booking"),
     Route(
-        "/api/v1/bookings/{token}", booking_detail, methods=["GET", "DELETE"], name="api_booking"
+        "/api/v1/bookings",
+        client_limited(create_booking),
+        methods=["POST"],
+        name="api_create_booking",
     ),
     Route(
-        "/api/v1/bookings/{token}/reschedule", reschedule, methods=["POST"], name="api_reschedule"
+        "/api/v1/bookings/{token}",
+        client_limited(booking_detail),
+        methods=["GET", "DELETE"],
+        name="api_booking",
+    ),
+    Route(
+        "/api/v1/bookings/{token}/reschedule",
+        client_limited(reschedule),
+        methods=["POST"],
+        name="api_reschedule",
     ),
 ]

@@ -23,6 +23,7 @@ from booking.errors import (
     NotChangeable,
     NotFound,
     SlotTaken,
+    TooMany,
 )
 from booking.web.messages import ERROR_TEXTS, ERROR_TITLES, NOTICES
 from booking.web.rendering import field_message, render, translate
@@ -70,6 +71,13 @@ async def domain_error(request: Request, exc: Exception) -> Response:
         if _is_api(request):
             return JSONResponse({"error": "not_found"}, status_code=404)
         return error_page(request, "not_found", 404)
+    if isinstance(exc, TooMany):
+        retry = {"Retry-After": str(exc.retry_after_seconds)}
+        if _is_api(request):
+            return JSONResponse({"error": exc.code}, status_code=429, headers=retry)
+        response = error_page(request, exc.code, 429)
+        response.headers.update(retry)
+        return response
     if isinstance(exc, Invalid):
         fields = {name: field_message(request, code) for name, code in exc.fields.items()}
         return JSONResponse({"error": "invalid", "fields": fields}, status_code=422)

@@ -44,6 +44,7 @@ ERROR_TITLES: dict[str, str] = {
     "past": N_("Your appointment is already over"),
     "not_found": N_("Page not found"),
     "too_large": N_("Too much data"),
+    "too_many": N_("Too many changes in a short time"),
     "server_error": N_("Something went wrong"),
     "method_not_allowed": N_("This does not work here"),
     "bad_request": N_("We could not read the request"),
@@ -75,6 +76,11 @@ ERROR_TEXTS: dict[str, str] = {
     ),
     "not_found": N_("This page does not exist. Please check the address."),
     "too_large": N_("The form sent too much data. Please shorten your entries and try again."),
+    "too_many": N_(
+        "To protect the appointments from misuse, only a few bookings and changes are possible "
+        "in a short time. Please wait a while and try again. If you need help, ask at the "
+        "reception desk."
+    ),
     "server_error": N_("Please try again in a moment. Your data has not been lost."),
     "method_not_allowed": N_("Please go back and use the buttons on the page."),
     "bad_request": N_("Please go back and try again."),

@@ -22,6 +22,16 @@ def _error(description: str) -> dict[str, Any]:
     return _json(_ref("Error"), description)
 
 
+# The booking limits (booking/limits.py); Retry-After says when to try again.
+TOO_MANY = {
+    **_error(
+        "too_many: this office reference booked 3 times, this booking moved 5 times in 24 "
+        "hours, or this client address wrote 20 times in 10 minutes (staff tokens are exempt)"
+    ),
+    "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds."}},
+}
+
+
 LINK_PARAMETERS = [
     {
         "name": "ref",
@@ -461,6 +471,7 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                         ),
                         "413": _error("The body is too large."),
                         "422": _json(_ref("Invalid"), "A field is missing or wrong."),
+                        "429": TOO_MANY,
                     },
                 }
             },
@@ -485,6 +496,7 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                         ),
                         "404": _error("not_found"),
                         "409": _error("not_changeable: the session is over or done"),
+                        "429": TOO_MANY,
                     },
                 },
             },
@@ -512,6 +524,7 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                         "404": _error("not_found"),
                         "409": _json(_ref("Conflict"), "slot_taken or not_changeable"),
                         "422": _json(_ref("Invalid"), "start is missing or not ISO 8601."),
+                        "429": TOO_MANY,
                     },
                 },
             },

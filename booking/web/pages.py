@@ -20,6 +20,7 @@ from booking.errors import Invalid, NotChangeable, SlotTaken
 from booking.services import bookings, fairness
 from booking.services.days import zone_of
 from booking.slots import Slot
+from booking.web.limits import client_limited
 from booking.web.messages import NOTICES
 from booking.web.rendering import field_message, render, translate
 from integrations.office_link import OfficeLink, link_values
@@ -194,6 +195,7 @@ async def addon_book(request: Request) -> Response:
             ui_language=request.state.language,
             balance_rules=fairness.Rules.of(request.app.state.settings),
             mailer=request.app.state.mailer,
+            limiter=request.app.state.limiter,
         )
     except SlotTaken:
         notice = translate(request, NOTICES["slot_taken"])
@@ -239,6 +241,7 @@ async def manage_reschedule(request: Request) -> Response:
                     now,
                     fairness.Rules.of(request.app.state.settings),
                     request.app.state.mailer,
+                    request.app.state.limiter,
                 )
                 return RedirectResponse(f"/manage/{token}?done=moved", status_code=303)
             except SlotTaken:
@@ -315,14 +318,24 @@ routes = [
     Route("/add-on", addon_start, name="addon_start"),
     Route("/add-on/times", addon_times, name="addon_times"),
     Route("/add-on/details", addon_details, name="addon_details"),
-    Route("/add-on/book", addon_book, methods=["POST"], name="addon_book"),
+    Route("/add-on/book", client_limited(addon_book), methods=["POST"], name="addon_book"),
     Route("/manage/{token}", manage, name="manage"),
     Route(
         "/manage/{token}/reschedule",
-        manage_reschedule,
+        client_limited(manage_reschedule),
         methods=["GET", "POST"],
         name="manage_reschedule",
     ),
-    Route("/manage/{token}/cancel", manage_cancel, methods=["GET", "POST"], name="manage_cancel"),
-    Route("/manage/{token}/delete", manage_delete, methods=["GET", "POST"], name="manage_delete"),
+    Route(
+        "/manage/{token}/cancel",
+        client_limited(manage_cancel),
+        methods=["GET", "POST"],
+        name="manage_cancel",
+    ),
+    Route(
+        "/manage/{token}/delete",
+        client_limited(manage_delete),
+        methods=["GET", "POST"],
+        name="manage_delete",
+    ),
 ]

@@ -80,6 +80,8 @@ REQUEST_TIMEOUT_SECONDS = 30.0
 # just as long can send a request into that close and get a reset (now and then, under this
 # load); one that drops them sooner stays out of that race.
 CLIENT_KEEPALIVE_SECONDS = 2.0
+# Half the service's default per-client limit (20 booking writes in 10 minutes).
+ATTEMPTS_PER_CLIENT_ADDRESS = 10
 
 
 # --- the database -----------------------------------------------------------------------------
@@ -434,27 +436,52 @@ class LoadResult:
     outcomes: list[Outcome]
 
 
+def client_addresses(attempts: int) -> list[str]:
+    """Loopback source addresses (127.0.0.0/8 is all local) for the attempts, so that each
+    applicant's address stays well within the service's per-client limit, as in a real burst
+    of many people, and the limit's own cost is part of what is measured."""
+    count = max(1, math.ceil(attempts / ATTEMPTS_PER_CLIENT_ADDRESS))
+    return [f"127.0.{1 + n // 250}.{1 + n % 250}" for n in range(count)]
+
+
 async def run_load(base_url: str, attempts: int, concurrency: int, seed: int) -> LoadResult:
+    addresses = client_addresses(attempts)
+    per_client = max(1, math.ceil(concurrency / len(addresses)))
     limits = httpx.Limits(
-        max_connections=concurrency,
-        max_keepalive_connections=concurrency,
+        max_connections=per_client,
+        max_keepalive_connections=per_client,
         keepalive_expiry=CLIENT_KEEPALIVE_SECONDS,
     )
-    async with httpx.AsyncClient(
-        base_url=base_url, limits=limits, timeout=REQUEST_TIMEOUT_SECONDS
-    ) as client:
+    clients = [
+        httpx.AsyncClient(
+            base_url=base_url,
+            limits=limits,
+            timeout=REQUEST_TIMEOUT_SECONDS,
+            transport=httpx.AsyncHTTPTransport(limits=limits, local_address=address),
+        )
+        for address in addresses
+    ]
+    try:
         today = datetime.now(ZONE).date()
         appointments = await asyncio.gather(
             *(
-                fetch_availability(client, base_url, start, number)
+                fetch_availability(clients[0], base_url, start, number)
                 for number, start in enumerate(appointment_starts(today))
             )
         )
         plan = plan_attempts(appointments, base_url, attempts, seed)
         in_flight = asyncio.Semaphore(concurrency)
         started = time.perf_counter()
-        outcomes = await asyncio.gather(*(book(client, in_flight, attempt) for attempt in plan))
+        outcomes = await asyncio.gather(
+            *(
+                book(clients[number % len(clients)], in_flight, attempt)
+                for number, attempt in enumerate(plan)
+            )
+        )
         return LoadResult(time.perf_counter() - started, outcomes)
+    finally:
+        for client in clients:
+            await client.aclose()
 
 
 # --- the report -------------------------------------------------------------------------------
