@@ -47,7 +47,6 @@ async def _account_page(
         "roles": ROLES,
         "counsellors": await Counsellor.filter(active=True).order_by("display_name"),
         "failures": await accounts.recent_failures(user.username, request_time(request)),
-        "limit": accounts.MAX_FAILURES,
         "error": error,
         "values": values or {"role": user.role, "counsellor": str(user.counsellor_id or "")},  # type: ignore[attr-defined]
     }
