@@ -123,8 +123,12 @@ async def test_logout_ends_the_session_on_the_server(staff: Service) -> None:
     assert await StaffSession.filter(user__username="reception").count() == 0
 
 
-async def test_a_session_ends_after_a_working_day(staff: Service) -> None:
+async def test_a_session_ends_after_ten_hours_without_a_request(staff: Service) -> None:
     await sign_in(staff.client, "reception")
+    staff.clock.now += timedelta(hours=9)
+    assert (await staff.client.get("/staff")).status_code == 200  # in use: it goes on
+    staff.clock.now += timedelta(hours=9)
+    assert (await staff.client.get("/staff")).status_code == 200
     staff.clock.now += timedelta(hours=10, minutes=1)
     assert (await staff.client.get("/staff")).status_code == 303
 

@@ -50,7 +50,10 @@ MAX_CLIENT_FAILURES = 30
 MAX_NAME_FAILURES = 50
 FAILURE_WINDOW = timedelta(minutes=15)
 
-SESSION_LIFETIME = timedelta(hours=10)  # a working day; also the cookie's lifetime
+# A session ends after this long without a request, as the cookie does; its end moves
+# forward at most every SESSION_REFRESH, so that not every request writes.
+SESSION_LIFETIME = timedelta(hours=10)
+SESSION_REFRESH = timedelta(minutes=5)
 TOKEN_LIFETIME = timedelta(days=90)
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 MIN_PASSWORD_LENGTH = 10
@@ -210,11 +213,14 @@ async def end_session(key: str) -> None:
 
 
 async def user_for_session(key: str, version: int, now: datetime) -> StaffUser | None:
+    now = now.astimezone(UTC)
     record = await StaffSession.get_or_none(
-        key_hash=_secret_hash(key), expires_at__gt=now.astimezone(UTC)
+        key_hash=_secret_hash(key), expires_at__gt=now
     ).prefetch_related("user")
     if record is None or not record.user.active or record.user.session_version != version:
         return None
+    if record.expires_at < now + SESSION_LIFETIME - SESSION_REFRESH:
+        await StaffSession.filter(id=record.id).update(expires_at=now + SESSION_LIFETIME)
     return record.user
 
 
