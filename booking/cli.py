@@ -10,6 +10,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from tortoise import Tortoise
 
@@ -98,6 +99,22 @@ def print_demo_banner(settings: Settings) -> None:
     print()
 
 
+def server_options(settings: Settings) -> dict[str, Any]:
+    """How uvicorn serves the app (beside the app itself and the worker count).
+
+    With proxy_headers uvicorn takes the client's address from X-Forwarded-For, but only from
+    the addresses in the FORWARDED_ALLOW_IPS environment variable (default 127.0.0.1): behind
+    a proxy on another host it must name that proxy, or every request seems to come from the
+    proxy and the sign-in throttle counts all staff as one client."""
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "access_log": False,  # paths carry secrets; booking.requests logs without them
+        "log_level": settings.log_level,
+        "proxy_headers": True,
+    }
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -114,14 +131,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
     )
     uvicorn.run(
-        "booking.asgi:create",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=args.workers,
-        access_log=False,  # paths carry secrets; booking.requests logs without them
-        log_level=settings.log_level,
-        proxy_headers=True,
+        "booking.asgi:create", factory=True, workers=args.workers, **server_options(settings)
     )
     return 0
 

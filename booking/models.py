@@ -315,9 +315,26 @@ class StaffUser(Model):
     session_version = fields.IntField(default=0)
     created_at = fields.DatetimeField(auto_now_add=True)
     last_login_at = fields.DatetimeField(null=True)
+    # Set when an administrator resets the password: the staff pages ask for a new one first.
+    must_change_password = fields.BooleanField(default=False, db_default=False)
 
     class Meta:
         table = "staff_user"
+
+
+class StaffSession(Model):
+    # One signed-in browser. The cookie carries a random key; only its hash is kept, and
+    # deleting the row (sign-out, password change, disabling) ends the session on the server.
+    id = fields.IntField(primary_key=True)
+    key_hash = fields.CharField(max_length=64, unique=True)
+    user: fields.ForeignKeyRelation[StaffUser] = fields.ForeignKeyField(
+        "models.StaffUser", related_name="sessions", on_delete=fields.CASCADE
+    )
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "staff_session"
 
 
 class ApiToken(Model):
@@ -344,6 +361,18 @@ class LoginFailure(Model):
 
     class Meta:
         table = "login_failure"
+
+
+class LoginLock(Model):
+    # One row per throttle key (a hashed name or client): sign-ins for the same key write it
+    # first, so their check-and-count steps run one after the other (a row lock on PostgreSQL,
+    # the write lock on SQLite).
+    id = fields.IntField(primary_key=True)
+    lock_key = fields.CharField(max_length=64, unique=True)
+    at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "login_lock"
 
 
 class AuditEntry(Model):

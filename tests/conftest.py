@@ -36,6 +36,7 @@ from booking.models import (
     Counsellor,
     Location,
     LoginFailure,
+    LoginLock,
     OfficeAppointment,
     OpeningHours,
     Organisation,
@@ -44,6 +45,7 @@ from booking.models import (
     RateEvent,
     RateKey,
     Room,
+    StaffSession,
     StaffUser,
     TargetWeight,
     WorkShift,
@@ -126,8 +128,10 @@ def clock() -> Clock:
 async def clear_database() -> None:
     for model in (
         ApiToken,
+        StaffSession,
         StaffUser,
         LoginFailure,
+        LoginLock,
         AuditEntry,
         RateEvent,
         RateKey,

@@ -155,8 +155,10 @@ async def test_at_the_desk_and_leaving_it(staff: Service) -> None:
     deniz = await Counsellor.get(id=deniz.id)
     assert (deniz.desk_location_id, deniz.desk_since) == (None, None)
     staff.clock.now = at(8, 30).replace(day=24)
+    await open_desk(staff)  # the next morning: yesterday's session has ended
     await press(staff, "/staff/desk/presence", present="1")
     staff.clock.now = at(8, 30).replace(day=25)  # yesterday's mark has lapsed
+    await open_desk(staff)
     assert "You are not at your desk." in (await staff.client.get(DESK)).text
 
 

@@ -1,9 +1,10 @@
 """Staff authentication and the enforcement of booking/access.py, in one place.
 
 Every staff route is declared with ``staff_route(path, handler, permission)``. Before the handler
-runs, the wrapper finds the member of staff (session cookie for pages, ``Authorization: Bearer``
-for the API), answers anonymous requests (pages: to /login; API: 401) and wrong roles (403),
-and checks the CSRF token of every state-changing form.
+runs, the wrapper finds the member of staff (a server-side session named by the signed cookie
+for pages, ``Authorization: Bearer`` for the API), answers anonymous requests (pages: to
+/login; API: 401) and wrong roles (403), sends an account whose password an administrator reset
+to the password page first, and checks the CSRF token of every state-changing form.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from booking.web.rendering import render
 
 Handler = Callable[[Request], Awaitable[Response]]
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+PASSWORD_PAGE = "/staff/password"
 
 
 def csrf_token(request: Request) -> str:
@@ -59,13 +61,19 @@ def request_time(request: Request) -> datetime:
     return now
 
 
-def sign_in(request: Request, user: StaffUser) -> None:
+async def sign_in(request: Request, user: StaffUser) -> None:
+    """A new server-side session for this browser (a fresh CSRF token with it)."""
+    key = await accounts.start_session(user, request_time(request))
     request.session.clear()
-    request.session.update({"uid": user.id, "v": user.session_version})
+    request.session.update({"sid": key, "v": user.session_version})
     csrf_token(request)
 
 
-def sign_out(request: Request) -> None:
+async def sign_out(request: Request) -> None:
+    """Ends the session on the server too: a copy of the cookie no longer signs anyone in."""
+    key = request.session.get("sid")
+    if isinstance(key, str):
+        await accounts.end_session(key)
     request.session.clear()
 
 
@@ -77,13 +85,10 @@ async def current_user(request: Request) -> StaffUser | None:
         if scheme.lower() != "bearer" or not token.strip():
             return None
         return await accounts.user_for_token(token.strip(), request.app.state.clock())
-    uid, version = request.session.get("uid"), request.session.get("v")
-    if not isinstance(uid, int) or not isinstance(version, int):
+    key, version = request.session.get("sid"), request.session.get("v")
+    if not isinstance(key, str) or not isinstance(version, int):
         return None
-    user = await StaffUser.get_or_none(id=uid, active=True)
-    if user is None or user.session_version != version:
-        return None
-    return user
+    return await accounts.user_for_session(key, version, request_time(request))
 
 
 def _local_next(path: str) -> str:
@@ -110,6 +115,8 @@ def staff_route(
                 )
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/login?next={_local_next(target)}", status_code=303)
+        if user.must_change_password and not is_api and permission != "change_password":
+            return RedirectResponse(PASSWORD_PAGE, status_code=303)  # reset by an admin
         principal = await accounts.principal_of(user)
         if not allowed(principal, permission):
             if is_api:

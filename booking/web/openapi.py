@@ -561,6 +561,10 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                             "The token; send it as Authorization: Bearer <token>.",
                         ),
                         "401": _error("bad_credentials"),
+                        "403": _error(
+                            "password_change_required: an administrator reset the password; "
+                            "sign in on /login and choose a new one first"
+                        ),
                         "422": _json(_ref("Invalid"), "username and password are needed."),
                         "429": _error("throttled: too many failures; wait 15 minutes"),
                     },

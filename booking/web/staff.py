@@ -12,6 +12,7 @@ from booking.errors import DomainError
 from booking.models import ROLES, ApiToken, AuditEntry, Counsellor, StaffUser
 from booking.services import accounts
 from booking.web.auth import (
+    PASSWORD_PAGE,
     csrf_ok,
     request_time,
     sign_in,
@@ -56,14 +57,16 @@ async def login(request: Request) -> Response:
         message = translate(request, ACCOUNT_MESSAGES["bad_credentials"])
         context = {"next": next_path, "error": message, "username": username}
         return staff_page(request, "staff/login.html", context, 401)
-    sign_in(request, user)
+    await sign_in(request, user)
+    if user.must_change_password:
+        next_path = PASSWORD_PAGE
     return RedirectResponse(next_path, status_code=303)
 
 
 async def logout(request: Request) -> Response:
     if not await csrf_ok(request):
         return error_page(request, "csrf", 403)
-    sign_out(request)
+    await sign_out(request)
     return RedirectResponse("/login", status_code=303)
 
 
@@ -87,9 +90,10 @@ async def password(request: Request) -> Response:
             error = translate(request, ACCOUNT_MESSAGES[problem.code])
         else:
             user = await StaffUser.get(id=request.state.user.id)
-            sign_in(request, user)  # this session stays; all others end
+            await sign_in(request, user)  # this browser stays signed in; all others end
             return RedirectResponse("/staff?done=password", status_code=303)
-    return staff_page(request, "staff/password.html", {"error": error}, 422 if error else 200)
+    context = {"error": error, "reset": request.state.user.must_change_password}
+    return staff_page(request, "staff/password.html", context, 422 if error else 200)
 
 
 async def users(request: Request) -> Response:
@@ -182,7 +186,10 @@ async def api_token(request: Request) -> Response:
         return JSONResponse({"error": "throttled"}, status_code=429)
     except DomainError:
         return JSONResponse({"error": "bad_credentials"}, status_code=401)
-    issued = await accounts.issue_token(user, request_time(request))
+    try:
+        issued = await accounts.issue_token(user, request_time(request))
+    except accounts.PasswordChangeRequired:
+        return JSONResponse({"error": "password_change_required"}, status_code=403)
     return JSONResponse(
         {"token": issued.token, "role": issued.role, "expires": issued.expires.isoformat()}
     )

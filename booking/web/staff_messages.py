@@ -39,6 +39,7 @@ ACCOUNT_MESSAGES: dict[str, str] = {
     "password_short": N_("The password needs at least 10 characters."),
     "password_mismatch": N_("The two new passwords are not the same."),
     "password_wrong": N_("The current password is wrong."),
+    "password_same": N_("The new password must differ from the current one."),
     "username_invalid": N_("Use lower-case letters, digits, dots and hyphens."),
     "username_taken": N_("This user name is taken."),
     "role_invalid": N_("Please choose a role."),

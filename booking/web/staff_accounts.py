@@ -1,0 +1,118 @@
+"""An administrator's page for one staff account: its role, a password reset, lifting its
+sign-in throttle. (The list, creating and disabling are in staff.py.)"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from booking.models import ROLES, Counsellor, StaffUser
+from booking.services import accounts
+from booking.web.auth import request_time, staff_page, staff_route
+from booking.web.errors import error_page
+from booking.web.rendering import translate
+from booking.web.staff_messages import ACCOUNT_MESSAGES
+
+USERS = "/staff/users"
+
+
+MAX_ID = 2**31 - 1  # the column's range on PostgreSQL; anything above names no account
+
+
+async def _target(request: Request) -> StaffUser | None:
+    user_id: int = request.path_params["user_id"]
+    if user_id > MAX_ID:
+        return None
+    user: StaffUser | None = await StaffUser.get_or_none(id=user_id).prefetch_related("counsellor")
+    return user
+
+
+def _is_self(request: Request, user: StaffUser) -> bool:
+    own: bool = user.id == request.state.user.id
+    return own
+
+
+async def _account_page(
+    request: Request,
+    user: StaffUser,
+    error: str | None = None,
+    values: dict[str, Any] | None = None,
+) -> Response:
+    context = {
+        "target": user,
+        "own": _is_self(request, user),
+        "roles": ROLES,
+        "counsellors": await Counsellor.filter(active=True).order_by("display_name"),
+        "failures": await accounts.recent_failures(user.username, request_time(request)),
+        "error": error,
+        "values": values or {"role": user.role, "counsellor": str(user.counsellor_id or "")},  # type: ignore[attr-defined]
+    }
+    return staff_page(request, "staff/account.html", context, 422 if error else 200)
+
+
+async def account(request: Request) -> Response:
+    user = await _target(request)
+    if user is None:
+        return error_page(request, "not_found", 404)
+    return await _account_page(request, user)
+
+
+async def account_role(request: Request) -> Response:
+    user = await _target(request)
+    if user is None:
+        return error_page(request, "not_found", 404)
+    if _is_self(request, user):
+        return error_page(request, "forbidden", 403)  # an admin cannot demote themselves
+    form = await request.form()
+    role, counsellor = str(form.get("role", "")), str(form.get("counsellor", ""))
+    counsellor_id = int(counsellor) if counsellor.isascii() and counsellor.isdigit() else None
+    if counsellor_id is not None and counsellor_id > MAX_ID:
+        counsellor_id = None
+    try:
+        await accounts.change_role(
+            user.id, role, counsellor_id, request.state.user.username, request_time(request)
+        )
+    except accounts.AccountInvalid as problem:
+        message = translate(request, ACCOUNT_MESSAGES[problem.code])
+        return await _account_page(request, user, message, {"role": role, "counsellor": counsellor})
+    return RedirectResponse(f"{USERS}/{user.id}?done=role", status_code=303)
+
+
+async def account_reset(request: Request) -> Response:
+    """GET: confirm. POST: reset, and show the temporary password this once."""
+    user = await _target(request)
+    if user is None:
+        return error_page(request, "not_found", 404)
+    if _is_self(request, user):
+        return error_page(request, "forbidden", 403)  # one's own: /staff/password
+    if request.method == "GET":
+        return staff_page(request, "staff/account_reset.html", {"target": user, "password": None})
+    temporary = await accounts.reset_password(
+        user.id, request.state.user.username, request_time(request)
+    )
+    response = staff_page(
+        request, "staff/account_reset.html", {"target": user, "password": temporary}
+    )
+    response.headers["Cache-Control"] = "no-store"  # the password is on this page
+    return response
+
+
+async def account_unlock(request: Request) -> Response:
+    user = await _target(request)
+    if user is None:
+        return error_page(request, "not_found", 404)
+    await accounts.lift_throttle(user.id, request.state.user.username, request_time(request))
+    return RedirectResponse(f"{USERS}/{user.id}?done=unlocked", status_code=303)
+
+
+routes: list[Route] = [
+    staff_route(USERS + "/{user_id:int}", account, "manage_users"),
+    staff_route(USERS + "/{user_id:int}/role", account_role, "manage_users", methods=["POST"]),
+    staff_route(
+        USERS + "/{user_id:int}/reset", account_reset, "manage_users", methods=["GET", "POST"]
+    ),
+    staff_route(USERS + "/{user_id:int}/unlock", account_unlock, "manage_users", methods=["POST"]),
+]
