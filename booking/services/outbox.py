@@ -314,12 +314,13 @@ async def expire(now: datetime) -> int:
     """Messages whose session has begun fail instead of going out late: pending ones, and
     those whose sender's lease ran out (a sender still holding one finishes its try)."""
     now = now.astimezone(UTC)
-    return await OutboxMessage.filter(_due_or_waiting(now), expires_at__lte=now).update(
+    return await OutboxMessage.filter(_not_held(now), expires_at__lte=now).update(
         status=FAILED, last_error=EXPIRED_REASON, claim=None, lease_until=None
     )
 
 
-def _due_or_waiting(now: datetime) -> Q:
+def _not_held(now: datetime) -> Q:
+    """Not held by a live sender: pending, or sending with the lease run out."""
     return Q(status=PENDING) | Q(status=SENDING, lease_until__lt=now)
 
 
