@@ -21,6 +21,7 @@ import holidays
 
 from booking.models import ABSENCE, EXTRA
 from booking.vocabulary import N_, TOPICS, normalise_language
+from integrations.addresses import address_is_usable
 
 # The last minute of the day: times of day are read back as datetime.time, which has no 24:00.
 LAST_MINUTE = 23 * 60 + 59
@@ -28,7 +29,6 @@ NAME_MAX = 200
 ADDRESS_MAX = 300
 DISPLAY_NAME_MAX = 100
 REASON_MAX = 200
-EMAIL_MAX = 254
 
 MESSAGES: dict[str, str] = {
     "required": N_("This field is required."),
@@ -108,7 +108,6 @@ _ROOM_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
 _CLOCK = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?$")
 _RANGE = re.compile(r"^(.+?)\s*[-–—]\s*(.+)$")
 _DISPLAY_NAME = re.compile(r"^\w[\w'’. -]*\s\w\.$")
-_EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]{2,}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 Errors = dict[str, str]
@@ -389,7 +388,7 @@ def read_counsellor(
     if not chosen:
         errors["topics"] = "topics_required"
     email = text(data, "email")
-    if email and (len(email) > EMAIL_MAX or not _EMAIL.match(email) or not _printable(email)):
+    if email and not address_is_usable(email):  # the rule sending uses
         errors["email"] = "email_invalid"
     if errors or organisation_id is None or languages is None:
         return None, errors

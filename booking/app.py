@@ -86,7 +86,11 @@ def build_transport(settings: Settings) -> MailTransport:
 
 def build_sender(settings: Settings, clock: Clock) -> Sender:
     return Sender(
-        build_transport(settings), settings.mail_from_address, settings.mail_from_name, clock
+        build_transport(settings),
+        settings.mail_from_address,
+        settings.mail_from_name,
+        clock,
+        settings.secret_key.value,
     )
 
 

@@ -12,13 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from booking.vocabulary import TOPICS, normalise_language
+from integrations.addresses import address_is_usable
 
 NAME_MAX = 100
-EMAIL_MAX = 254
 PHONE_MAX = 40
 
-# Deliberately loose: a name may be in any script; an address needs one @ and a dotted domain.
-_EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]{2,}$")
+# Deliberately loose: a name may be in any script.
 _PHONE = re.compile(r"^\+?[0-9 ()/.\-]{5,}$")
 
 
@@ -83,8 +82,9 @@ def name_problem(name: str) -> str | None:
 
 
 def email_problem(email: str) -> str | None:
-    """The error code for an e-mail address typed (already trimmed), or None."""
-    if len(email) > EMAIL_MAX or not _EMAIL.match(email) or not _printable(email):
+    """The error code for an e-mail address typed (already trimmed), or None. The rule is
+    the one sending uses, so that every address accepted here can be written to."""
+    if not address_is_usable(email):
         return "email_invalid"
     return None
 

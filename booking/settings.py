@@ -16,6 +16,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from booking.limits import BookingLimits
+from integrations.addresses import address_is_usable
 
 DEFAULT_DATABASE_URL = "sqlite://data/booking.sqlite3"
 DEMO_SECRET_KEY = "demo-secret-key-do-not-use-in-production"
@@ -220,7 +221,7 @@ class Settings:
                 ".otf font, or leave it empty to use the installed Noto or DejaVu fonts."
             )
         address = parseaddr(self.mail_from)[1]
-        if "@" not in address or any(c.isspace() or c in '"<>' for c in address):
+        if not address_is_usable(address):  # the rule every message is composed by
             raise SettingsError(
                 "BOOKING_MAIL_FROM must be the service mailbox, for example "
                 "'Willkommensberatung <beratung@stadt.example>'; calendars show it as the "

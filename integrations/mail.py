@@ -12,6 +12,8 @@ Delivery sits behind :class:`MailTransport`: :class:`SmtpTransport` for producti
 :class:`DirectoryTransport` (``.eml`` files) for the demo. Both raise only
 :class:`TemporaryFailure` (try again later) or :class:`PermanentFailure` (stop, show an admin),
 whose ``reason`` names no address and no content, because admins see it and logs keep it.
+:func:`compose` raises :class:`PermanentFailure` too, for a message that cannot be composed
+(an address that :func:`integrations.addresses.address_is_usable` refuses).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from typing import Literal, Protocol
 
 import aiosmtplib
 
+from integrations.addresses import address_is_usable
 from integrations.invitations import clean_line
 
 BACKOFF_BASE_SECONDS = 1.0
@@ -88,7 +91,14 @@ def _angle_id(message_id: str) -> str:
 
 
 def compose(message: OutgoingMail, *, date: datetime | None = None) -> EmailMessage:
-    """The MIME message for ``message``; ``date`` (default: now) becomes the Date header."""
+    """The MIME message for ``message``; ``date`` (default: now) becomes the Date header.
+
+    Raises PermanentFailure for an address no message can be sent to (the forms refuse them
+    by the same rule; older rows may hold one), ValueError for a programming error."""
+    if not address_is_usable(message.to_address):
+        raise PermanentFailure("recipient address not valid")
+    if not address_is_usable(message.from_address):
+        raise PermanentFailure("sender address not valid")
     if (message.calendar is None) != (message.calendar_method is None):
         raise ValueError("calendar and calendar_method come together")
     # The MIME method parameter must equal METHOD inside, or Outlook ignores the invite.

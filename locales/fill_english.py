@@ -1,5 +1,7 @@
 """English is the source language: its catalog repeats every msgid (run by `make locales`)."""
+
 from babel.messages.pofile import read_po, write_po
+
 path = "locales/en/LC_MESSAGES/messages.po"
 with open(path, "rb") as f:
     catalog = read_po(f)

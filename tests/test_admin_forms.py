@@ -278,3 +278,11 @@ def test_every_message_code_has_a_text() -> None:
         "use_buttons", "code_taken", "closure_exists", "room_code_taken",
     }  # fmt: skip
     assert produced == set(forms.MESSAGES)
+
+
+def test_a_counsellor_address_must_be_one_mail_can_be_sent_to() -> None:
+    from tests.test_applicant import UNSENDABLE
+
+    for address in UNSENDABLE:
+        errors = forms.read_counsellor({**COUNSELLOR, "email": address}, ["forms"], {2})[1]
+        assert errors == {"email": "email_invalid"}, address

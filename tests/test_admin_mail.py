@@ -372,3 +372,38 @@ async def test_reception_and_counsellors_are_refused(staff: Service, booking: Bo
         assert f'href="{MAIL}"' not in index.text
     assert (await OutboxMessage.get(id=failed.id)).status == FAILED
     assert not await AuditEntry.exists(action="read_mail")
+
+
+# Messages that cannot be sent as stored, and the manage link
+
+
+async def test_a_message_that_cannot_be_composed_is_shown_not_an_error(
+    admin: Admin, booking: Booking
+) -> None:
+    """An address e-mail's parser refuses (stored before input was checked by the same rule):
+    every mail page still answers, and the message page says why it cannot be sent."""
+    broken = await message(booking, status=PENDING, attempts=0)
+    await OutboxMessage.filter(id=broken.id).update(to_address="a..b@example.org")
+    assert (await admin.get(MAIL)).status_code == 200
+    page = await admin.get(f"{MAIL}/{broken.id}")
+    assert page.status_code == 200
+    assert "This message cannot be sent as it is: recipient address not valid" in page.text
+    assert "a..b@example.org" in page.text  # the admin sees which address is wrong
+    assert f'href="{MAIL}/{broken.id}.eml"' not in page.text
+    assert (await admin.get(f"{MAIL}/{broken.id}.html")).status_code == 200
+    assert (await admin.get(f"{MAIL}/{broken.id}.eml")).status_code == 404
+
+
+async def test_admins_never_see_the_manage_token(admin: Admin) -> None:
+    service = admin.service
+    link = service.link(at(10))
+    response = await service.client.post(
+        "/api/v1/bookings", json=service.booking_body(link, at(11))
+    )
+    assert response.status_code == 201
+    token = response.json()["manage_token"]
+    written = await OutboxMessage.get(recipient=APPLICANT, kind=CONFIRMED)
+    for path in (f"{MAIL}/{written.id}", f"{MAIL}/{written.id}.html", f"{MAIL}/{written.id}.eml"):
+        shown = await admin.get(path)
+        assert shown.status_code == 200, path
+        assert token not in shown.text and "/manage/" in shown.text, path

@@ -145,6 +145,18 @@ async def test_invalid_fields_are_named(service: Service) -> None:
     assert set(payload["fields"]) == {"name", "email", "consent", "topic"}
 
 
+async def test_addresses_that_cannot_be_sent_to_are_refused(service: Service) -> None:
+    for address in ("a..b@example.org", "a(b@example.org", "x@example.org(y"):
+        body = service.booking_body(service.link(at(10)), at(11), email=address)
+        response = await service.client.post(
+            "/api/v1/bookings", json=body, headers={"Accept-Language": "en"}
+        )
+        assert response.status_code == 422, address
+        assert set(response.json()["fields"]) == {"email"}
+        assert response.json()["fields"]["email"].startswith("Please check the e-mail address")
+        assert not await Booking.filter(email=address).exists()
+
+
 async def test_invalid_field_messages_follow_the_language(service: Service) -> None:
     body = service.booking_body(service.link(at(10)), at(11), email="x")
     english = await service.client.post(

@@ -129,6 +129,10 @@ async def test_a_taken_slot_and_bad_input(staff: Service) -> None:
     ten = "2026-11-24T10:00:00+01:00"
     bad = await press(staff, form(ticket_id), day="2026-11-24", slot=ten, email="no-at-sign")
     assert bad[0] == 422 and "Please check the e-mail address" in bad[1]
+    unsendable = await press(
+        staff, form(ticket_id), day="2026-11-24", slot=ten, email="a..b@example.org"
+    )
+    assert unsendable[0] == 422 and "Please check the e-mail address" in unsendable[1]
     assert (await press(staff, form(ticket_id), day="2026-11-24"))[0] == 422  # no time
     assert (await staff.client.get(form(ticket_id) + "?day=24.11.2026")).status_code == 422
     assert (await staff.client.get(form(ticket_id) + "?day=2026-11-20")).status_code == 422

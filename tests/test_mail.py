@@ -257,3 +257,43 @@ def test_backoff_grows_on_average() -> None:
     assert 20 < means[-1] <= 60  # capped: around half a minute once the cap is reached
     with pytest.raises(ValueError):
         backoff(-1, rng)
+
+
+UNSENDABLE = ("a..b@example.org", "a(b@example.org", "x@example.org(y", "ü@example.org")
+
+
+def test_an_address_composing_refuses_is_a_permanent_failure_naming_no_address() -> None:
+    from dataclasses import replace
+
+    for address in UNSENDABLE:
+        with pytest.raises(PermanentFailure) as refused:
+            compose(replace(outgoing(), to_address=address), date=NOW)
+        assert refused.value.reason == "recipient address not valid"
+    with pytest.raises(PermanentFailure) as refused:
+        compose(replace(outgoing(), from_address="service..box@example.org"), date=NOW)
+    assert refused.value.reason == "sender address not valid"
+
+
+_LOCAL = st.text(alphabet="ab.()+-_:ü\"' ", min_size=1, max_size=8)
+_DOMAIN = st.text(alphabet="ab.()-ü", min_size=1, max_size=10)
+
+
+@given(
+    st.one_of(
+        st.emails(),
+        st.builds(lambda local, domain: f"{local}@{domain}", _LOCAL, _DOMAIN),
+        st.text(max_size=40),
+    )
+)
+def test_input_accepts_exactly_the_addresses_composing_accepts(address: str) -> None:
+    """One rule for both: what the forms accept can be sent, what they refuse cannot."""
+    from dataclasses import replace
+
+    from integrations.addresses import address_is_usable
+
+    message = replace(outgoing(), to_address=address)
+    if address_is_usable(address):
+        assert compose(message, date=NOW)["To"].addresses[0].addr_spec == address
+    else:
+        with pytest.raises(PermanentFailure):
+            compose(message, date=NOW)

@@ -75,3 +75,64 @@ async def test_upgrading_a_filled_database(dialect: str, tmp_path: object) -> No
             admin = await asyncpg.connect(POSTGRES_URL)
             await admin.execute(f'DROP DATABASE IF EXISTS "{urlsplit(url).path[1:]}" WITH (FORCE)')
             await admin.close()
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgres"])
+async def test_stored_manage_tokens_are_replaced_by_the_placeholder(
+    dialect: str, tmp_path: object
+) -> None:
+    """Messages written before 0008 kept the live token; after it, only the placeholder."""
+    from booking.models import OutboxMessage
+    from booking.services.outbox import MANAGE_LINK_PLACEHOLDER
+
+    if dialect == "postgres":
+        if not POSTGRES_URL:
+            pytest.skip("set BOOKING_TEST_POSTGRES_URL to upgrade a PostgreSQL database too")
+        name = "booking_upgrade_links_test"
+        url = _replace_database(POSTGRES_URL, name)
+        admin = await asyncpg.connect(POSTGRES_URL)
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        await admin.close()
+    else:
+        url = f"sqlite://{tmp_path}/links.sqlite3"
+    token = "ab12" * 16
+    try:
+        await run_migrations(config=tortoise_config(url), target="models.0006_walk_in_queue")
+        await Tortoise.close_connections()
+        await Tortoise.init(config=tortoise_config(url))
+        try:
+            for n, status in enumerate(("sent", "pending")):
+                await OutboxMessage.create(
+                    message_id=f"<old-{n}@welcome.example>",
+                    thread=f"applicant-{n}",
+                    kind="confirmed",
+                    recipient="applicant",
+                    to_address="amina@example.org",
+                    language="de",
+                    subject="Ihr Beratungstermin",
+                    text=f"Link:\nhttps://b.example/manage/{token}\n",
+                    html=f'<a href="https://b.example/manage/{token}">Link</a>',
+                    status=status,
+                    next_attempt_at=NOW,
+                    expires_at=NOW,
+                    created_at=NOW,
+                )
+        finally:
+            await Tortoise.close_connections()
+        await run_migrations(config=tortoise_config(url))
+        await Tortoise.init(config=tortoise_config(url))
+        try:
+            stored = await OutboxMessage.all().values_list("text", "html")
+            assert len(stored) == 2
+            for text, html in stored:
+                assert token not in text + html
+                assert f"https://b.example/manage/{MANAGE_LINK_PLACEHOLDER}\n" in text
+                assert f'href="https://b.example/manage/{MANAGE_LINK_PLACEHOLDER}"' in html
+        finally:
+            await Tortoise.close_connections()
+    finally:
+        if dialect == "postgres":
+            admin = await asyncpg.connect(POSTGRES_URL)
+            await admin.execute(f'DROP DATABASE IF EXISTS "{urlsplit(url).path[1:]}" WITH (FORCE)')
+            await admin.close()

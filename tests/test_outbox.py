@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -51,8 +52,11 @@ async def test_a_booking_writes_its_messages_in_its_transaction(service: Service
     assert confirmation.expires_at == at(11, day=TUESDAY)
     assert confirmation.sequence == 0 and confirmation.calendar_method == "REQUEST"
     assert "METHOD:REQUEST\r\n" in (confirmation.calendar or "")
-    assert created["manage_url"] in confirmation.text and created["manage_url"] in reminder.text
-    assert created["manage_url"] not in (confirmation.calendar or "")
+    # The link with a placeholder for the token, filled in when sent; never in the calendar.
+    stored_link = f"http://test/manage/{outbox.MANAGE_LINK_PLACEHOLDER}"
+    assert stored_link in confirmation.text and stored_link in reminder.text
+    assert created["manage_token"] not in confirmation.text + confirmation.html
+    assert "/manage/" not in (confirmation.calendar or "")
     assert len({m.message_id for m in messages}) == 3
 
 
@@ -91,7 +95,7 @@ async def test_the_pages_write_mail_too(service: Service) -> None:
     mail = await OutboxMessage.get(recipient="applicant", kind="confirmed")
     assert mail.language == "en" and mail.subject.startswith("Your counselling session")
     token = response.headers["location"].split("/manage/")[1].split("?")[0]
-    assert f"/manage/{token}" in mail.text
+    assert f"/manage/{outbox.MANAGE_LINK_PLACEHOLDER}" in mail.text and token not in mail.text
     cancelled = await service.client.post(f"/manage/{token}/cancel")
     assert cancelled.status_code == 303
     assert await OutboxMessage.exists(recipient="applicant", kind="cancelled")
@@ -233,3 +237,109 @@ def outbox_file_name(message_id: str) -> str:
     from integrations.mail import eml_name
 
     return eml_name(message_id)
+
+
+LIVE_LINK = re.compile(r"/manage/[0-9A-Za-z_-]{16,}")
+
+
+async def stored_texts() -> list[str]:
+    rows = await OutboxMessage.all().values_list("subject", "text", "html", "calendar")
+    return [part or "" for row in rows for part in row]
+
+
+async def test_no_message_keeps_the_manage_token(service: Service, tmp_path: Path) -> None:
+    """The database keeps only the token's hash: a dump of the outbox (sent messages included)
+    or an admin reading mails cannot act as the applicant. The mail itself carries the link."""
+    from booking.services.sender import Sender
+    from integrations.mail import DirectoryTransport
+
+    created = await book(service, "ABH-TOKEN", email="amina@example.org")
+    token = created["manage_token"]
+    moved = await service.client.post(
+        f"/api/v1/bookings/{token}/reschedule", json={"start": at(10, day=TUESDAY).isoformat()}
+    )
+    assert moved.status_code == 200
+    settings = service.settings
+    sender = Sender(
+        DirectoryTransport(tmp_path),
+        settings.mail_from_address,
+        settings.mail_from_name,
+        service.clock,
+        settings.secret_key.value,
+    )
+    await sender.drain()
+    service.clock.now = at(17)  # the reminder
+    await sender.drain()
+    assert await OutboxMessage.filter(status=SENT, recipient="applicant").count() == 3
+    texts = await stored_texts()
+    assert not [t for t in texts if token in t or LIVE_LINK.search(t)]
+    assert sum(outbox.MANAGE_LINK_PLACEHOLDER in t for t in texts) >= 4  # text and HTML, twice
+    # What went out has the live link, in every applicant mail but the cancellation.
+    applicant = [
+        email.message_from_bytes(f.read_bytes(), policy=email.policy.default)
+        for f in eml_files(tmp_path)
+    ]
+    applicant = [m for m in applicant if m["To"].addresses[0].addr_spec == "amina@example.org"]
+    assert len(applicant) == 3
+    for mail in applicant:
+        text = mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        html = mail.get_body(("html",)).get_content()  # type: ignore[union-attr]
+        assert created["manage_url"] in text and created["manage_url"] in html
+        assert outbox.MANAGE_LINK_PLACEHOLDER not in text + html
+
+
+async def test_a_cancellation_after_erasure_is_sent_without_a_link(
+    service: Service, tmp_path: Path
+) -> None:
+    from booking.services.sender import Sender
+    from integrations.mail import DirectoryTransport
+
+    created = await book(service, "ABH-ERASED", email="amina@example.org")
+    erased = await service.client.post(f"/manage/{created['manage_token']}/delete")
+    assert erased.status_code == 303
+    await Booking.filter(reference=created["reference"]).update(token_nonce=None)
+    settings = service.settings
+    tally = await Sender(
+        DirectoryTransport(tmp_path),
+        settings.mail_from_address,
+        settings.mail_from_name,
+        service.clock,
+        settings.secret_key.value,
+    ).drain()
+    assert (tally.sent, tally.failed) == (2, 0)  # the applicant's and the counsellor's
+    assert not LIVE_LINK.search("".join(f.read_text() for f in eml_files(tmp_path)))
+
+
+async def test_a_link_that_can_no_longer_be_made_fails_the_message(service: Service) -> None:
+    """A confirmation whose booking lost its nonce (or a changed secret key) cannot carry its
+    link: it fails with a reason an admin can read instead of going out with a dead link."""
+    from booking.services.sender import Sender
+    from tests.smtp import Recorder, smtp_server
+
+    created = await book(service, "ABH-NONCE", email="amina@example.org")
+    await Booking.filter(reference=created["reference"]).update(token_nonce=None)
+    settings = service.settings
+    handler = Recorder()
+    with smtp_server(handler) as transport:
+        await Sender(
+            transport,
+            settings.mail_from_address,
+            settings.mail_from_name,
+            service.clock,
+            settings.secret_key.value,
+        ).drain()
+    confirmation = await OutboxMessage.get(recipient="applicant", kind="confirmed")
+    assert (confirmation.status, confirmation.last_error) == (FAILED, "manage link not available")
+    assert len(handler.received) == 1  # the counsellor's invitation
+
+
+async def test_anonymisation_forgets_messages_of_every_status(service: Service) -> None:
+    """A message stuck in `sending` or left pending must not keep the address for ever."""
+    created = await book(service, "ABH-STATUS", email="amina@example.org")
+    booking = await Booking.get(reference=created["reference"])
+    statuses = (PENDING, SENDING, SENT, FAILED)
+    messages = await OutboxMessage.filter(booking_id=booking.id).order_by("id")
+    for message, status in zip(messages, statuses, strict=False):
+        await OutboxMessage.filter(id=message.id).update(status=status)
+    await anonymise_due(at(11, day=TUESDAY) + timedelta(days=31), 30)
+    assert not await OutboxMessage.filter(booking_id=booking.id).exists()

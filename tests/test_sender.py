@@ -21,7 +21,13 @@ from tests.smtp import Recorder, free_port, smtp_server
 
 def sender(service: Service, transport: MailTransport) -> Sender:
     settings = service.settings
-    return Sender(transport, settings.mail_from_address, settings.mail_from_name, service.clock)
+    return Sender(
+        transport,
+        settings.mail_from_address,
+        settings.mail_from_name,
+        service.clock,
+        settings.secret_key.value,
+    )
 
 
 def parse(raw: bytes) -> EmailMessage:
@@ -262,3 +268,77 @@ async def test_the_reminder_goes_out_the_day_before(service: Service) -> None:
     assert reminder["Subject"] == "Erinnerung: Ihr Beratungstermin morgen um 11:00"
     assert not [p for p in reminder.walk() if "calendar" in p.get_content_type()]
     assert response.json()["manage_url"] in text_of(reminder)
+
+
+async def unsendable_confirmation(service: Service, ref: str) -> tuple[dict[str, Any], int]:
+    """A booking whose confirmation has an address e-mail's parser refuses, as rows written
+    before input was checked by the same rule still have."""
+    created = await book(service, ref, email="amina@example.org")
+    booking = await Booking.get(reference=created["reference"])
+    confirmation = await OutboxMessage.get(
+        booking_id=booking.id, kind="confirmed", recipient="applicant"
+    )
+    await OutboxMessage.filter(booking_id=booking.id, recipient="applicant").update(
+        to_address="a..b@example.org"
+    )
+    return created, confirmation.id
+
+
+async def test_a_message_that_cannot_be_composed_fails_and_frees_its_thread(
+    service: Service,
+) -> None:
+    created, confirmation_id = await unsendable_confirmation(service, "ABH-BAD")
+    moved = await service.client.post(
+        f"/api/v1/bookings/{created['manage_token']}/reschedule",
+        json={"start": at(10).isoformat()},
+    )
+    assert moved.status_code == 200
+    handler = Recorder()
+    with smtp_server(handler) as transport:
+        tally = await sender(service, transport).drain()
+    confirmation = await OutboxMessage.get(id=confirmation_id)
+    assert (confirmation.status, confirmation.attempts) == (FAILED, 1)
+    assert confirmation.last_error == "recipient address not valid"  # no address in it
+    assert tally.failed == 1
+    # The update behind it in the thread went out.
+    (update,) = to_applicant(handler.received)
+    assert "Geändert" in update["Subject"]
+    assert not await OutboxMessage.filter(status="sending").exists()
+
+
+async def test_a_claim_counts_as_an_attempt(service: Service) -> None:
+    """A sender that dies while sending leaves the message to another after the lease; the
+    lost try is counted, so that a message never stays `sending` with 0 attempts."""
+    from booking.services import outbox
+
+    await book(service, "ABH-LEASE")
+    now = service.clock.now
+    _, first = await outbox.claim(now, 50)
+    assert first and all(m.attempts == 1 for m in first)
+    stored = await OutboxMessage.filter(status="sending").values_list("attempts", flat=True)
+    assert set(stored) == {1}
+    later = now + outbox.LEASE + timedelta(seconds=1)
+    _, again = await outbox.claim(later, 50)
+    assert {m.id for m in again} == {m.id for m in first}
+    assert all(m.attempts == 2 for m in again)
+    handler = Recorder()
+    service.clock.now = later + outbox.LEASE + timedelta(seconds=1)
+    with smtp_server(handler) as transport:
+        await sender(service, transport).drain()
+    sent = await OutboxMessage.filter(id__in=[m.id for m in first])
+    assert {(m.status, m.attempts) for m in sent} == {(SENT, 3)}
+
+
+async def test_a_message_stuck_sending_expires_with_its_session(service: Service) -> None:
+    from booking.services import outbox
+
+    await book(service, "ABH-STUCK")
+    _, claimed = await outbox.claim(service.clock.now, 50)
+    assert claimed
+    service.clock.now = at(11, 1)  # the session has begun; the lease ran out long ago
+    handler = Recorder()
+    with smtp_server(handler) as transport:
+        await sender(service, transport).drain()
+    assert not handler.received
+    stuck = await OutboxMessage.filter(id__in=[m.id for m in claimed])
+    assert {(m.status, m.last_error) for m in stuck} == {(FAILED, outbox.EXPIRED_REASON)}

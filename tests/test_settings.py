@@ -46,6 +46,9 @@ def test_production_needs_real_secrets() -> None:
         ("BOOKING_RETENTION_DAYS", "3651", "BOOKING_RETENTION_DAYS must lie between 1 and 3650"),
         ("BOOKING_BALANCE_BASE_PERCENT", "101", "BOOKING_BALANCE_BASE_PERCENT must lie between"),
         ("BOOKING_BALANCE_BASE_PERCENT", "0.3", "BOOKING_BALANCE_BASE_PERCENT must be a whole"),
+        # Every message is composed from it: an address e-mail's parser refuses would fail all.
+        ("BOOKING_MAIL_FROM", "Beratung <bera..tung@stadt.example>", "BOOKING_MAIL_FROM must be"),
+        ("BOOKING_MAIL_FROM", "beratung(at)stadt.example", "BOOKING_MAIL_FROM must be"),
     ],
 )
 def test_bad_values_are_explained(name: str, value: str, message: str) -> None:

@@ -2,7 +2,10 @@
 message as it was sent, and sending failed ones again.
 
 The list names no address and no content, only the kind of recipient and the booking's
-reference. Opening a message shows personal data, so every opening is audited.
+reference. Opening a message shows personal data, so every opening is audited. A message shows
+its manage link with the placeholder the outbox stores, never the live token. One that cannot
+be composed (an address e-mail's parser refuses) is shown from its stored fields with the
+reason, instead of failing the page.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from email.utils import format_datetime
 
 from tortoise.functions import Count
 
@@ -17,7 +21,7 @@ from booking.errors import DomainError, NotFound
 from booking.models import FAILED, MAIL_STATUSES, OutboxMessage
 from booking.services import outbox
 from booking.services.accounts import audit
-from integrations.mail import compose
+from integrations.mail import DeliveryFailure, compose
 
 PAGE_SIZE = 50
 ALL = "all"
@@ -55,11 +59,14 @@ class Page:
 
 @dataclass(frozen=True)
 class Opened:
-    """One message with its booking's reference and the MIME message it is (or was) sent as."""
+    """One message with its booking's reference and the MIME message it is (or was) sent as;
+    ``mime`` is None when it cannot be composed, and ``problem`` says why."""
 
     message: OutboxMessage
     reference: str | None
-    mime: EmailMessage
+    mime: EmailMessage | None
+    problem: str | None
+    headers: dict[str, str]  # From, To, Subject, Date, Message-ID as shown
 
 
 async def counts() -> dict[str, int]:
@@ -120,7 +127,33 @@ async def open_message(
         return None
     reference = message.booking.reference if message.booking else None
     await audit(actor, "read_mail", "outbox_message", message.id, f"{message.kind}, {what}", now)
-    return Opened(message, reference, as_sent(message, from_address, from_name))
+    try:
+        mime: EmailMessage | None = as_sent(message, from_address, from_name)
+        problem = None
+    except DeliveryFailure as failure:
+        mime, problem = None, failure.reason
+    except Exception as error:  # its text may quote the content
+        mime, problem = None, f"message could not be composed ({type(error).__name__})"
+    return Opened(
+        message, reference, mime, problem, _headers(message, mime, from_address, from_name)
+    )
+
+
+def _headers(
+    message: OutboxMessage, mime: EmailMessage | None, from_address: str, from_name: str
+) -> dict[str, str]:
+    names = ("From", "To", "Subject", "Date", "Message-ID")
+    if mime is not None:
+        return {name: str(mime[name]) for name in names}
+    # As stored, for the admin to see what is wrong (the page escapes it).
+    moment = message.sent_at or message.created_at
+    return {
+        "From": f"{from_name} <{from_address}>",
+        "To": f"{message.to_name} <{message.to_address}>",
+        "Subject": message.subject,
+        "Date": format_datetime(moment.astimezone(UTC)),
+        "Message-ID": message.message_id,
+    }
 
 
 async def retry_one(message_id: int, actor: str, now: datetime) -> None:

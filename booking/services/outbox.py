@@ -13,7 +13,13 @@ then claim due messages, several at once without sending one twice:
 
 A sender that dies after the mail server took a message but before it was marked sent leaves a
 lease that runs out; the message is then sent again with the same Message-ID, which mail
-servers and clients recognise as the same message.
+servers and clients recognise as the same message. Every claim counts as an attempt, so that
+such a message never sits in ``sending`` with no attempt counted.
+
+The manage link is stored with :data:`MANAGE_LINK_PLACEHOLDER` instead of the token: the token
+is derived from the booking's nonce and the secret key only when the message is sent
+(:func:`manage_token_for`), so neither a dump of the outbox nor an admin reading a message can
+act as the applicant.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from tortoise.expressions import Q
+from tortoise.expressions import F, Q
 from tortoise.functions import Min
 from tortoise.transactions import in_transaction
 
@@ -43,11 +49,39 @@ from booking.models import (
     Booking,
     OutboxMessage,
 )
-from booking.notices import CANCELLED, REMINDER, Notice, SessionFacts, notices, reminder_thread
-from integrations.mail import OutgoingMail
+from booking.notices import (
+    APPLICANT,
+    CANCELLED,
+    REMINDER,
+    Notice,
+    SessionFacts,
+    notices,
+    reminder_thread,
+)
+from integrations.mail import OutgoingMail, PermanentFailure
 
 LEASE = timedelta(minutes=5)  # far longer than one message takes, even on a slow server
 EXPIRED_REASON = "not delivered before the session began"
+# Stands for the manage token in stored bodies; filled in when the message is sent. Only
+# characters that HTML escaping and URLs leave alone, so it reads the same in text and HTML.
+MANAGE_LINK_PLACEHOLDER = "{manage_token}"
+NO_LINK_REASON = "manage link not available"
+
+
+def derive_manage_token(secret: str, nonce: str) -> str:
+    digest = hmac.new(secret.encode(), b"manage:" + nonce.encode(), hashlib.sha256)
+    return digest.hexdigest()
+
+
+def _token_if_valid(secret: str, nonce: str | None, token_hash: str) -> str | None:
+    """The booking's manage token, if it can be derived (made by this version, with this
+    secret key) and still opens the booking."""
+    if not nonce:
+        return None
+    token = derive_manage_token(secret, nonce)
+    if not hmac.compare_digest(hashlib.sha256(token.encode()).hexdigest(), token_hash):
+        return None
+    return token
 
 
 @dataclass(frozen=True)
@@ -60,18 +94,20 @@ class Mailer:
     reminder_time: time | None
 
     def manage_token(self, nonce: str) -> str:
-        digest = hmac.new(self.secret.encode(), b"manage:" + nonce.encode(), hashlib.sha256)
-        return digest.hexdigest()
+        return derive_manage_token(self.secret, nonce)
 
     def manage_url(self, booking: Booking, token_hash: str) -> str | None:
-        """The manage link, if the booking's token can be derived (made by this version,
-        with this secret key); otherwise the mail says nothing about a link."""
-        if not booking.token_nonce:
+        """The live manage link, if the booking's token can be derived (made by this version,
+        with this secret key); shown once at the desk, never stored."""
+        token = _token_if_valid(self.secret, booking.token_nonce, token_hash)
+        return None if token is None else f"{self.base_url}/manage/{token}"
+
+    def stored_manage_url(self, booking: Booking) -> str | None:
+        """The manage link as a message stores it: the placeholder in place of the token, which
+        the sender fills in. None (the mail says nothing about a link) if it cannot be made."""
+        if self.manage_url(booking, booking.manage_token_hash) is None:
             return None
-        token = self.manage_token(booking.token_nonce)
-        if hashlib.sha256(token.encode()).hexdigest() != token_hash:
-            return None
-        return f"{self.base_url}/manage/{token}"
+        return f"{self.base_url}/manage/{MANAGE_LINK_PLACEHOLDER}"
 
 
 def new_nonce() -> str:
@@ -135,7 +171,7 @@ async def write(
 ) -> OutboxMessage:
     """Render one notice and store it, due at its ``send_after``; the manage link comes from
     the booking, if there is one."""
-    manage_url = mailer.manage_url(booking, booking.manage_token_hash) if booking else None
+    manage_url = mailer.stored_manage_url(booking) if booking else None
     composed = mailer.texts.compose(notice, manage_url, now)
     return await OutboxMessage.create(
         message_id=_message_id(mailer.texts.uid_domain),
@@ -158,7 +194,39 @@ async def write(
     )
 
 
-def outgoing(message: OutboxMessage, from_address: str, from_name: str) -> OutgoingMail:
+async def manage_token_for(message: OutboxMessage, secret: str) -> str | None:
+    """The token to fill into ``message``'s manage link; None if it has no link. Raises
+    PermanentFailure when it has one that can no longer be made (the booking erased or gone,
+    the secret key changed): better an admin sees why than the applicant gets a dead link.
+    Only applicants' messages carry the link; nothing else is ever filled in."""
+    if message.recipient != APPLICANT or not _has_link(message):
+        return None
+    booking_id = message.booking_id  # type: ignore[attr-defined]
+    booking = await Booking.get_or_none(id=booking_id) if booking_id else None
+    token = None
+    if booking is not None:
+        token = _token_if_valid(secret, booking.token_nonce, booking.manage_token_hash)
+    if token is None:
+        raise PermanentFailure(NO_LINK_REASON)
+    return token
+
+
+def _has_link(message: OutboxMessage) -> bool:
+    link = f"/manage/{MANAGE_LINK_PLACEHOLDER}"
+    return link in message.text or link in message.html
+
+
+def outgoing(
+    message: OutboxMessage, from_address: str, from_name: str, manage_token: str | None = None
+) -> OutgoingMail:
+    """The message to compose; with ``manage_token`` the stored link gets the live token
+    (for sending), without it the placeholder stays (what admins read)."""
+
+    def filled(body: str) -> str:
+        if manage_token is None:
+            return body
+        return body.replace(f"/manage/{MANAGE_LINK_PLACEHOLDER}", f"/manage/{manage_token}")
+
     return OutgoingMail(
         message_id=message.message_id,
         from_address=from_address,
@@ -166,8 +234,8 @@ def outgoing(message: OutboxMessage, from_address: str, from_name: str) -> Outgo
         to_address=message.to_address,
         to_name=message.to_name,
         subject=message.subject,
-        text=message.text,
-        html=message.html,
+        text=filled(message.text),
+        html=filled(message.html),
         calendar=message.calendar.encode("utf-8") if message.calendar is not None else None,
         calendar_method=message.calendar_method,
         language=message.language,
@@ -204,8 +272,10 @@ async def claim(now: datetime, limit: int) -> tuple[str, list[OutboxMessage]]:
         # Only the oldest unsent message of each thread: the later ones wait for it.
         ids = [m.id for m in candidates if firsts.get(m.thread) == m.id]
         if ids:
+            # The attempt is counted here, not after the try: a sender that dies mid-send
+            # has still made one.
             await OutboxMessage.filter(_due(now), id__in=ids).update(
-                status=SENDING, claim=token, lease_until=now + LEASE
+                status=SENDING, claim=token, lease_until=now + LEASE, attempts=F("attempts") + 1
             )
     claimed = await OutboxMessage.filter(claim=token, status=SENDING).order_by("id")
     return token, list(claimed)
@@ -215,7 +285,6 @@ async def mark_sent(message: OutboxMessage, token: str, now: datetime) -> bool:
     changed = await OutboxMessage.filter(id=message.id, claim=token, status=SENDING).update(
         status=SENT,
         sent_at=now.astimezone(UTC),
-        attempts=message.attempts + 1,
         last_error="",
         claim=None,
         lease_until=None,
@@ -226,8 +295,8 @@ async def mark_sent(message: OutboxMessage, token: str, now: datetime) -> bool:
 async def mark_failed(
     message: OutboxMessage, token: str, reason: str, now: datetime, retry_in: float | None
 ) -> None:
-    """A failed try: again after ``retry_in`` seconds, or (None) failed for good. A message
-    whose session has begun is not worth another try."""
+    """A failed try (counted when it was claimed): again after ``retry_in`` seconds, or
+    (None) failed for good. A message whose session has begun is not worth another try."""
     now = now.astimezone(UTC)
     again = now + timedelta(seconds=retry_in) if retry_in is not None else None
     if again is not None and again >= message.expires_at:
@@ -235,7 +304,6 @@ async def mark_failed(
     await OutboxMessage.filter(id=message.id, claim=token, status=SENDING).update(
         status=PENDING if again else FAILED,
         next_attempt_at=again or message.next_attempt_at,
-        attempts=message.attempts + 1,
         last_error=reason[:200],
         claim=None,
         lease_until=None,
@@ -243,11 +311,17 @@ async def mark_failed(
 
 
 async def expire(now: datetime) -> int:
-    """Pending messages whose session has begun fail instead of going out late."""
+    """Messages whose session has begun fail instead of going out late: pending ones, and
+    those whose sender's lease ran out (a sender still holding one finishes its try)."""
     now = now.astimezone(UTC)
-    return await OutboxMessage.filter(status=PENDING, expires_at__lte=now).update(
-        status=FAILED, last_error=EXPIRED_REASON
+    return await OutboxMessage.filter(_not_held(now), expires_at__lte=now).update(
+        status=FAILED, last_error=EXPIRED_REASON, claim=None, lease_until=None
     )
+
+
+def _not_held(now: datetime) -> Q:
+    """Not held by a live sender: pending, or sending with the lease run out."""
+    return Q(status=PENDING) | Q(status=SENDING, lease_until__lt=now)
 
 
 async def retry(message_ids: Sequence[int], now: datetime) -> int:
@@ -269,9 +343,11 @@ async def forget_booking(booking_id: int) -> int:
 
 
 async def forget_delivered_of_anonymised() -> int:
-    """Messages are personal data too: once their booking is anonymised (or gone), sent and
-    failed ones are deleted; pending ones go once they are sent or fail."""
+    """Messages are personal data too: once their booking is anonymised (or gone), its
+    messages are deleted, whatever their status. Only a cancellation still to be sent stays
+    (the one "delete my data" leaves for the applicant), until it is sent or fails: pending
+    ones expire with the session, and one stuck ``sending`` expires once its lease runs out."""
+    gone = Q(booking__anonymised_at__isnull=False) | Q(booking_id__isnull=True)
     return await OutboxMessage.filter(
-        Q(booking__anonymised_at__isnull=False) | Q(booking_id__isnull=True),
-        status__in=(SENT, FAILED),
+        gone & (Q(status__in=(SENT, FAILED)) | ~Q(kind=CANCELLED))
     ).delete()

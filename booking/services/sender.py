@@ -4,8 +4,10 @@ It runs inside the service (started by the lifespan, ``BOOKING_MAIL_SENDER=0`` s
 and as its own worker, ``python -m booking send-mail``; any number may run at once against one
 database (see booking/services/outbox.py). Temporary failures come back after an exponential
 back-off with jitter of at most a minute, so delivery resumes within about a minute of the
-mail server's return; permanent ones wait for an admin. Logs name counts and reasons, never an
-address or a subject.
+mail server's return; permanent ones wait for an admin. A message that cannot even be
+composed (an address e-mail's parser refuses, a manage link that can no longer be made) fails
+at once with a reason an admin can read, instead of holding up its thread. Logs name counts
+and reasons, never an address or a subject.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from booking.services import outbox
 from integrations.mail import (
     DeliveryFailure,
     MailTransport,
+    PermanentFailure,
     TemporaryFailure,
     backoff,
     compose,
@@ -53,6 +56,7 @@ class Sender:
     from_address: str
     from_name: str
     clock: Callable[[], datetime]
+    secret: str = field(repr=False)  # BOOKING_SECRET_KEY: fills in the manage links
     rng: random.Random = field(default_factory=random.Random)  # jitter needs no seed
 
     async def send_due(self, limit: int = BATCH) -> Tally:
@@ -70,21 +74,44 @@ class Sender:
         return tally
 
     async def _deliver(self, message: OutboxMessage, token: str, tally: Tally) -> None:
-        mail = compose(outbox.outgoing(message, self.from_address, self.from_name))
+        try:
+            link_token = await outbox.manage_token_for(message, self.secret)
+            outgoing = outbox.outgoing(message, self.from_address, self.from_name, link_token)
+            mail = compose(outgoing)
+        except DeliveryFailure as failure:
+            await self._failed(message, token, failure, tally)
+            return
+        except Exception as error:
+            # A message that cannot be composed will not compose on the next try either. The
+            # exception's text may quote the content: only its type is kept.
+            broken = PermanentFailure(f"message could not be composed ({type(error).__name__})")
+            await self._failed(message, token, broken, tally)
+            return
         try:
             await self.transport.send(mail)
         except DeliveryFailure as failure:
-            if isinstance(failure, TemporaryFailure):
-                wait = backoff(message.attempts + 1, self.rng)
-                tally.retrying += 1
-            else:
-                wait = None
-                tally.failed += 1
-            log.warning("message %d not delivered: %s", message.id, failure.reason)
-            await outbox.mark_failed(message, token, failure.reason, self.clock(), wait)
+            await self._failed(message, token, failure, tally)
+            return
+        except Exception as error:
+            # Transports raise only DeliveryFailure; anything else is tried again later
+            # (counted, with back-off) rather than left to the lease.
+            unexpected = TemporaryFailure(f"unexpected error ({type(error).__name__})")
+            await self._failed(message, token, unexpected, tally)
             return
         if await outbox.mark_sent(message, token, self.clock()):
             tally.sent += 1
+
+    async def _failed(
+        self, message: OutboxMessage, token: str, failure: DeliveryFailure, tally: Tally
+    ) -> None:
+        if isinstance(failure, TemporaryFailure):
+            wait = backoff(message.attempts, self.rng)  # attempts already counts this one
+            tally.retrying += 1
+        else:
+            wait = None
+            tally.failed += 1
+        log.warning("message %d not delivered: %s", message.id, failure.reason)
+        await outbox.mark_failed(message, token, failure.reason, self.clock(), wait)
 
     async def drain(self) -> Tally:
         """Send until nothing is due (tests, the ``--once`` command)."""

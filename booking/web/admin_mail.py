@@ -71,7 +71,7 @@ async def message(request: Request) -> Response:
 
 async def message_eml(request: Request) -> Response:
     opened = await _open(request, "eml")
-    if opened is None:
+    if opened is None or opened.mime is None:  # nothing that could be sent: no file either
         return error_page(request, "not_found", 404)
     return Response(
         opened.mime.as_bytes(policy=email.policy.SMTP),

@@ -137,7 +137,13 @@ async def run(database_url: str, total: int, senders: int) -> dict[str, Any]:
         try:
             transport = SmtpTransport("127.0.0.1", port, "none", timeout=10)
             workers = [
-                Sender(transport, settings.mail_from_address, settings.mail_from_name, lambda: NOW)
+                Sender(
+                    transport,
+                    settings.mail_from_address,
+                    settings.mail_from_name,
+                    lambda: NOW,
+                    settings.secret_key.value,
+                )
                 for _ in range(senders)
             ]
             started = time.perf_counter()
