@@ -262,3 +262,31 @@ async def test_examples_in_messages_keep_their_order_in_arabic(service: Service)
         assert answer.status_code == 422
         assert wrapped.format("+49 511 1234567") in answer.text
         assert wrapped.format("name@example.org") in answer.text
+
+
+async def test_no_answer_about_a_booking_is_kept_in_a_cache(service: Service) -> None:
+    """The manage pages show name, e-mail and phone: a shared computer's browser cache or a
+    proxy must not keep them (nor the JSON of the same booking)."""
+    client = service.client
+    link = service.link(at(10))
+    created = await client.post("/api/v1/bookings", json=service.booking_body(link, at(9)))
+    assert created.status_code == 201, created.text
+    token = created.json()["manage_token"]
+    answers = [
+        await client.get(f"/manage/{token}"),
+        await client.get(f"/manage/{token}?done=booked"),
+        await client.get(f"/manage/{token}/reschedule"),
+        await client.post(f"/manage/{token}/reschedule", data={"slot": "not a time"}),
+        await client.get(f"/manage/{token}/cancel"),
+        await client.get(f"/manage/{token}/delete"),
+        await client.get(f"/api/v1/bookings/{token}"),
+        await client.post(f"/manage/{token}/cancel"),
+        await client.post(f"/manage/{token}/reschedule", data={"slot": at(11).isoformat()}),
+        await client.post(f"/manage/{token}/delete"),
+        await client.get(f"/manage/{token}?done=erased"),
+        await client.get("/manage/not-a-token"),
+        await client.post("/manage/not-a-token/cancel"),
+    ]
+    statuses = [a.status_code for a in answers]
+    assert statuses == [200, 200, 200, 422, 200, 200, 200, 303, 409, 303, 200, 404, 404]
+    assert [a.headers.get("cache-control") for a in answers] == ["no-store"] * len(answers)

@@ -194,6 +194,7 @@ async def addon_book(request: Request) -> Response:
             ui_language=request.state.language,
             balance_rules=fairness.Rules.of(request.app.state.settings),
             mailer=request.app.state.mailer,
+            reference_secret=request.app.state.settings.secret_key.value,
         )
     except SlotTaken:
         notice = translate(request, NOTICES["slot_taken"])
@@ -294,7 +295,12 @@ async def manage_cancel(request: Request) -> Response:
 async def manage_delete(request: Request) -> Response:
     token = request.path_params["token"]
     if request.method == "POST":
-        await bookings.erase_personal_data(token, _now(request), request.app.state.mailer)
+        await bookings.erase_personal_data(
+            token,
+            _now(request),
+            request.app.state.mailer,
+            secret=request.app.state.settings.secret_key.value,
+        )
         return RedirectResponse(f"/manage/{token}?done=erased", status_code=303)
     booking = await bookings.find_booking(token)
     return render(
