@@ -52,12 +52,23 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
     }
 
 
+SQLITE_PRAGMAS = {
+    # Concurrent writers from other processes wait instead of failing at once.
+    "busy_timeout": "10000",
+    # Erased and anonymised data is overwritten, not left readable in the file's free pages.
+    "secure_delete": "on",
+}
+
+
 def sqlite_url_with_pragmas(database_url: str) -> str:
-    """Let concurrent writers from other processes wait instead of failing at once."""
-    if not database_url.startswith("sqlite://") or "busy_timeout" in database_url:
+    """The SQLite URL with our PRAGMAs added, unless the URL sets them itself."""
+    if not database_url.startswith("sqlite://"):
         return database_url
-    separator = "&" if "?" in database_url else "?"
-    return f"{database_url}{separator}busy_timeout=10000"
+    for name, value in SQLITE_PRAGMAS.items():
+        if name not in database_url:
+            separator = "&" if "?" in database_url else "?"
+            database_url = f"{database_url}{separator}{name}={value}"
+    return database_url
 
 
 async def migrate(database_url: str) -> None:

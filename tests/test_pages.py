@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+from booking.i18n import VISITOR_LANGUAGES
 from booking.models import Booking
 from tests.conftest import Service, at
 
@@ -245,6 +246,25 @@ async def test_privacy_notice_says_how_long_data_is_kept(service: Service) -> No
     page = await service.client.get("/privacy?lang=en")
     assert page.status_code == 200
     assert f"phone number {service.settings.retention_days} days after your session" in page.text
+
+
+async def test_privacy_notice_names_the_controller_the_legal_basis_and_the_rights(
+    service: Service,
+) -> None:
+    page = await service.client.get("/privacy?lang=en")
+    assert service.settings.controller_name in page.text
+    assert service.settings.controller_address in page.text
+    assert service.settings.mail_from_address in page.text  # the contact, unless set
+    for words in ("Art. 6(1)(a) GDPR", "Art. 9(2)(a) GDPR", "withdraw your consent at any time"):
+        assert words in page.text
+    assert "supervisory authority" in page.text and "corrected or deleted" in page.text
+    assert "Data protection officer" not in page.text  # none set
+    for language in VISITOR_LANGUAGES:
+        translated = await service.client.get(f"/privacy?lang={language}")
+        assert translated.status_code == 200
+        assert f'lang="{language}"' in translated.text
+        assert service.settings.controller_name in translated.text
+        assert ("GDPR" in translated.text) == (language not in ("de", "fr")), language
 
 
 async def test_examples_in_messages_keep_their_order_in_arabic(service: Service) -> None:

@@ -343,3 +343,12 @@ async def test_no_log_level_writes_personal_data(
     written = "\n".join(f"{r.name} {r.getMessage()} {r.args!r}" for r in served)
     for what, value in {**SECRETS, "token": token}.items():
         assert value.lower() not in written.lower(), what
+
+
+async def test_sqlite_overwrites_what_is_deleted(service: Service) -> None:
+    """Without secure_delete, an erased name stays readable in the file's free pages."""
+    if not service.settings.database_url.startswith("sqlite"):
+        pytest.skip("a PRAGMA of SQLite")
+    connection = Tortoise.get_connection("sqlite")
+    rows = await connection.execute_query_dict("PRAGMA secure_delete")
+    assert rows == [{"secure_delete": 1}]

@@ -221,11 +221,14 @@ async def mark_sent(message: OutboxMessage, token: str, now: datetime) -> bool:
         lease_until=None,
     )
     booking_id: int | None = message.booking_id  # type: ignore[attr-defined]
-    if changed == 1 and booking_id is not None:
-        # The last message to an applicant who erased their data (the cancellation) is
-        # personal data too: it goes as soon as it is out.
-        if await Booking.exists(id=booking_id, anonymised_at__isnull=False):
-            await OutboxMessage.filter(id=message.id, status=SENT).delete()
+    # The last message to an applicant who erased their data (the cancellation) is personal
+    # data too: it goes as soon as it is out.
+    if (
+        changed == 1
+        and booking_id is not None
+        and await Booking.exists(id=booking_id, anonymised_at__isnull=False)
+    ):
+        await OutboxMessage.filter(id=message.id, status=SENT).delete()
     return changed == 1
 
 

@@ -48,7 +48,18 @@ async def home(request: Request) -> Response:
 
 
 async def privacy(request: Request) -> Response:
-    return render(request, "privacy.html", {"days": request.app.state.settings.retention_days})
+    settings = request.app.state.settings
+    return render(
+        request,
+        "privacy.html",
+        {
+            "days": settings.retention_days,
+            "controller": settings.controller_name,
+            "address": settings.controller_address,
+            "contact": settings.privacy_contact,
+            "dpo": settings.dpo_contact,
+        },
+    )
 
 
 async def addon_start(request: Request) -> Response:
