@@ -21,7 +21,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from tortoise.contrib.starlette import RegisterTortoise
 
-from booking.db import sqlite_url_with_pragmas, tortoise_config
+from booking.db import quiet_database_loggers, sqlite_url_with_pragmas, tortoise_config
 from booking.i18n import load_translations
 from booking.mail_texts import MailTexts
 from booking.services import privacy
@@ -123,9 +123,12 @@ def create_app(settings: Settings, clock: Clock = system_clock) -> Starlette:
                 return moment
 
             # Personal data past its retention: blanked at start-up, then every hour.
-            await privacy.anonymise_logged(now, settings.retention_days)
+            secret = settings.secret_key.value  # keys the hashed office references
+            await privacy.anonymise_logged(now, settings.retention_days, secret)
             tasks = [
-                asyncio.create_task(privacy.anonymise_periodically(now, settings.retention_days)),
+                asyncio.create_task(
+                    privacy.anonymise_periodically(now, settings.retention_days, secret)
+                ),
                 asyncio.create_task(app.state.limiter.forget_periodically(now)),
             ]
             if settings.mail_sender:
@@ -179,6 +182,5 @@ def create_app(settings: Settings, clock: Clock = system_clock) -> Starlette:
     app.state.limiter = Limiter(settings.booking_limits, settings.secret_key.value)
     app.state.ticket_printer = build_ticket_printer(settings)
     logging.getLogger("booking").setLevel(settings.log_level.upper())
-    # Tortoise logs every query with its parameters at DEBUG: names and e-mail addresses.
-    logging.getLogger("tortoise").setLevel(max(logging.INFO, logging.getLogger("booking").level))
+    quiet_database_loggers()
     return app

@@ -14,11 +14,12 @@ from typing import Any
 
 from tortoise import Tortoise
 
-from booking.db import migrate, sqlite_url_with_pragmas, tortoise_config
+from booking.db import migrate, quiet_database_loggers, sqlite_url_with_pragmas, tortoise_config
 from booking.settings import MAX_RETENTION_DAYS, Settings, SettingsError
 
 
 async def _with_database(settings: Settings) -> None:
+    quiet_database_loggers()
     await Tortoise.init(config=tortoise_config(sqlite_url_with_pragmas(settings.database_url)))
 
 
@@ -183,7 +184,7 @@ def cmd_purge(settings: Settings, args: argparse.Namespace) -> int:
     async def run() -> int:
         await _with_database(settings)
         try:
-            return await anonymise_due(datetime.now(UTC), days)
+            return await anonymise_due(datetime.now(UTC), days, settings.secret_key.value)
         finally:
             await Tortoise.close_connections()
 

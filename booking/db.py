@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from tortoise import Tortoise
@@ -11,6 +12,19 @@ from booking.settings import DEFAULT_DATABASE_URL
 
 MODELS_MODULE = "booking.models"
 MIGRATIONS_MODULE = "migrations"
+
+
+# Loggers of the ORM and the database drivers: at DEBUG they write every query with its
+# parameters, that is names, e-mail and phone numbers, office references and token hashes.
+DATABASE_LOGGERS = ("tortoise", "aiosqlite", "asyncpg", "psycopg", "pypika")
+
+
+def quiet_database_loggers() -> None:
+    """Keep the database loggers at INFO or above, whatever BOOKING_LOG_LEVEL says: no log
+    level may write personal data. Called by every entry point that opens the database."""
+    for name in DATABASE_LOGGERS:
+        logger = logging.getLogger(name)
+        logger.setLevel(max(logging.INFO, logger.level))
 
 
 def connection_label(database_url: str) -> str:
@@ -38,16 +52,28 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
     }
 
 
+SQLITE_PRAGMAS = {
+    # Concurrent writers from other processes wait instead of failing at once.
+    "busy_timeout": "10000",
+    # Erased and anonymised data is overwritten, not left readable in the file's free pages.
+    "secure_delete": "on",
+}
+
+
 def sqlite_url_with_pragmas(database_url: str) -> str:
-    """Let concurrent writers from other processes wait instead of failing at once."""
-    if not database_url.startswith("sqlite://") or "busy_timeout" in database_url:
+    """The SQLite URL with our PRAGMAs added, unless the URL sets them itself."""
+    if not database_url.startswith("sqlite://"):
         return database_url
-    separator = "&" if "?" in database_url else "?"
-    return f"{database_url}{separator}busy_timeout=10000"
+    for name, value in SQLITE_PRAGMAS.items():
+        if name not in database_url:
+            separator = "&" if "?" in database_url else "?"
+            database_url = f"{database_url}{separator}{name}={value}"
+    return database_url
 
 
 async def migrate(database_url: str) -> None:
     """Bring the schema up to date; safe to run on every start and from several processes."""
+    quiet_database_loggers()
     await run_migrations(config=tortoise_config(sqlite_url_with_pragmas(database_url)))
     await Tortoise.close_connections()
 

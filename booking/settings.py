@@ -24,6 +24,9 @@ DEMO_LINK_SECRET = "demo-link-secret-do-not-use-in-production"
 MIN_SECRET_LENGTH = 16
 MAX_RETENTION_DAYS = 3650
 DEMO_MAIL_FROM = "Willkommensberatung <beratung@welcome-demo.invalid>"
+# The privacy notice's controller in demo mode: plainly not a real city.
+DEMO_CONTROLLER_NAME = "Stadt Beispielstadt, Willkommensberatung (Demo)"
+DEMO_CONTROLLER_ADDRESS = "Musterstraße 1, 30159 Beispielstadt"
 SMTP_SECURITY = ("starttls", "tls", "none")
 DEFAULT_SMTP_PORT = {"starttls": 587, "tls": 465, "none": 25}
 PRINTER_PORT = 9100  # receipt printers' raw port
@@ -89,6 +92,13 @@ class Settings:
     max_body_bytes: int = 64 * 1024
     log_level: str = "info"
     retention_days: int = 30  # personal data is anonymised this many days after the session
+    # Who is responsible for the data (GDPR Art. 13), named in the privacy notice: the city or
+    # organisation that runs the service, its postal address, a contact for questions about
+    # the data (default: the service mailbox) and, if it has one, its data protection officer.
+    controller_name: str = DEMO_CONTROLLER_NAME
+    controller_address: str = DEMO_CONTROLLER_ADDRESS
+    controller_contact: str = ""
+    dpo_contact: str = ""
     # Fair shares (booking/balance.py): the part of the target weights split equally among the
     # organisations, and whether a no-show counts as a session delivered.
     balance_base_percent: int = 30
@@ -119,6 +129,11 @@ class Settings:
     @property
     def mail_from_name(self) -> str:
         return parseaddr(self.mail_from)[0]
+
+    @property
+    def privacy_contact(self) -> str:
+        """Where applicants write about their data: the contact set, else the mailbox."""
+        return self.controller_contact or self.mail_from_address
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -167,6 +182,10 @@ class Settings:
             per_client=whole("BOOKING_LIMIT_PER_CLIENT", "20", 1, 100000),
         )
         default_secret_key = DEMO_SECRET_KEY if demo else ""
+        controller_name = get("BOOKING_CONTROLLER_NAME", DEMO_CONTROLLER_NAME if demo else "")
+        controller_address = get(
+            "BOOKING_CONTROLLER_ADDRESS", DEMO_CONTROLLER_ADDRESS if demo else ""
+        )
         default_link_secret = DEMO_LINK_SECRET if demo else ""
         settings = cls(
             database_url=get("BOOKING_DATABASE_URL", DEFAULT_DATABASE_URL),
@@ -180,6 +199,10 @@ class Settings:
             demo_password=Secret(get("BOOKING_DEMO_PASSWORD", "demo")),
             log_level=get("BOOKING_LOG_LEVEL", "info").lower(),
             retention_days=retention_days,
+            controller_name=controller_name,
+            controller_address=controller_address,
+            controller_contact=get("BOOKING_CONTROLLER_CONTACT", ""),
+            dpo_contact=get("BOOKING_DPO_CONTACT", ""),
             balance_base_percent=base_part,
             no_shows_count=_flag(get("BOOKING_NO_SHOWS_COUNT", "1")),
             smtp_host=get("BOOKING_SMTP_HOST", ""),
@@ -215,6 +238,7 @@ class Settings:
             )
         if not self.demo:
             self._validate_secrets()
+            self._validate_controller()
         if self.ticket_font is not None and not self.ticket_font.is_file():
             raise SettingsError(
                 f"BOOKING_TICKET_FONT {str(self.ticket_font)!r} is not a file; name a .ttf or "
@@ -227,6 +251,18 @@ class Settings:
                 "'Willkommensberatung <beratung@stadt.example>'; calendars show it as the "
                 "organiser, so it must be a real address that can receive replies."
             )
+
+    def _validate_controller(self) -> None:
+        for name, value, example in (
+            ("BOOKING_CONTROLLER_NAME", self.controller_name, "Landeshauptstadt Hannover"),
+            ("BOOKING_CONTROLLER_ADDRESS", self.controller_address, "Trammplatz 2, 30159 Hannover"),
+        ):
+            if not value or value in (DEMO_CONTROLLER_NAME, DEMO_CONTROLLER_ADDRESS):
+                raise SettingsError(
+                    f"{name} is empty or the demo value. The privacy notice must say who is "
+                    "responsible for the data: set it to the city or organisation that runs "
+                    f"the service (for example {example!r})."
+                )
 
     def _validate_secrets(self) -> None:
         for name, secret, demo_value in (

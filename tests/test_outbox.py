@@ -15,6 +15,7 @@ from booking.app import create_app
 from booking.models import FAILED, PENDING, SENDING, SENT, Booking, OutboxMessage
 from booking.services import outbox
 from booking.services.privacy import anonymise_due
+from booking.settings import DEMO_SECRET_KEY as SECRET
 from tests.conftest import MONDAY, Clock, Service, at, make_settings
 from tests.test_admin import ADMIN, Admin, _absence_for, counsellor, hidden_fields
 from tests.test_admin import admin as admin  # the fixture
@@ -157,14 +158,14 @@ async def test_erasure_and_anonymisation_forget_the_messages(service: Service) -
         ("counsellor", "cancelled", PENDING),
     ]
     await OutboxMessage.all().update(status=SENT)
-    await anonymise_due(service.clock.now, 30)
+    await anonymise_due(service.clock.now, 30, SECRET)
     assert not await OutboxMessage.exists()
     # Sent messages of an ordinary booking go when the booking is anonymised.
     await book(service, "ABH-E2")
     await OutboxMessage.all().update(status=SENT)
-    await anonymise_due(service.clock.now + timedelta(days=30), 30)
+    await anonymise_due(service.clock.now + timedelta(days=30), 30, SECRET)
     assert await OutboxMessage.exists()
-    await anonymise_due(service.clock.now + timedelta(days=32), 30)
+    await anonymise_due(service.clock.now + timedelta(days=32), 30, SECRET)
     assert not await OutboxMessage.exists()
 
 

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+from booking.i18n import VISITOR_LANGUAGES
 from booking.models import Booking
 from tests.conftest import Service, at
 
@@ -247,6 +248,25 @@ async def test_privacy_notice_says_how_long_data_is_kept(service: Service) -> No
     assert f"phone number {service.settings.retention_days} days after your session" in page.text
 
 
+async def test_privacy_notice_names_the_controller_the_legal_basis_and_the_rights(
+    service: Service,
+) -> None:
+    page = await service.client.get("/privacy?lang=en")
+    assert service.settings.controller_name in page.text
+    assert service.settings.controller_address in page.text
+    assert service.settings.mail_from_address in page.text  # the contact, unless set
+    for words in ("Art. 6(1)(a) GDPR", "Art. 9(2)(a) GDPR", "withdraw your consent at any time"):
+        assert words in page.text
+    assert "supervisory authority" in page.text and "corrected or deleted" in page.text
+    assert "Data protection officer" not in page.text  # none set
+    for language in VISITOR_LANGUAGES:
+        translated = await service.client.get(f"/privacy?lang={language}")
+        assert translated.status_code == 200
+        assert f'lang="{language}"' in translated.text
+        assert service.settings.controller_name in translated.text
+        assert ("GDPR" in translated.text) == (language not in ("de", "fr")), language
+
+
 async def test_examples_in_messages_keep_their_order_in_arabic(service: Service) -> None:
     """A phone number in an Arabic sentence would read "1234567 511 49+" without an isolate."""
     client = service.client
@@ -262,3 +282,31 @@ async def test_examples_in_messages_keep_their_order_in_arabic(service: Service)
         assert answer.status_code == 422
         assert wrapped.format("+49 511 1234567") in answer.text
         assert wrapped.format("name@example.org") in answer.text
+
+
+async def test_no_answer_about_a_booking_is_kept_in_a_cache(service: Service) -> None:
+    """The manage pages show name, e-mail and phone: a shared computer's browser cache or a
+    proxy must not keep them (nor the JSON of the same booking)."""
+    client = service.client
+    link = service.link(at(10))
+    created = await client.post("/api/v1/bookings", json=service.booking_body(link, at(9)))
+    assert created.status_code == 201, created.text
+    token = created.json()["manage_token"]
+    answers = [
+        await client.get(f"/manage/{token}"),
+        await client.get(f"/manage/{token}?done=booked"),
+        await client.get(f"/manage/{token}/reschedule"),
+        await client.post(f"/manage/{token}/reschedule", data={"slot": "not a time"}),
+        await client.get(f"/manage/{token}/cancel"),
+        await client.get(f"/manage/{token}/delete"),
+        await client.get(f"/api/v1/bookings/{token}"),
+        await client.post(f"/manage/{token}/cancel"),
+        await client.post(f"/manage/{token}/reschedule", data={"slot": at(11).isoformat()}),
+        await client.post(f"/manage/{token}/delete"),
+        await client.get(f"/manage/{token}?done=erased"),
+        await client.get("/manage/not-a-token"),
+        await client.post("/manage/not-a-token/cancel"),
+    ]
+    statuses = [a.status_code for a in answers]
+    assert statuses == [200, 200, 200, 422, 200, 200, 200, 303, 409, 303, 200, 404, 404]
+    assert [a.headers.get("cache-control") for a in answers] == ["no-store"] * len(answers)

@@ -8,17 +8,23 @@ import logging
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx2 as httpx
 import pytest
+from tortoise import Tortoise
 
 from booking.app import create_app
 from booking.demo import load_demo
-from booking.models import AuditEntry, Booking
+from booking.models import AuditEntry, Booking, Location, OfficeAppointment, Ticket
+from booking.services.bookings import hash_token
 from booking.services.privacy import anonymise_due, anonymise_periodically
+from booking.services.sender import Sender
 from booking.services.statistics import gather
+from booking.settings import DEMO_SECRET_KEY as SECRET
 from booking.statistics import months_between
-from tests.conftest import NOW, Clock, Service, clear_database, make_settings
+from integrations.mail import DirectoryTransport
+from tests.conftest import MONDAY, NOW, Clock, Service, at, clear_database, make_settings, utc
 from tests.test_statistics import add_booking, seed
 
 NOW_UTC = NOW.astimezone(UTC)  # days as 24 hours, across the change from summer time
@@ -36,7 +42,7 @@ async def test_only_due_bookings_are_anonymised_once(service: Service) -> None:
     upcoming = await add_booking("hsc", "drk", NOW + timedelta(days=1), status="booked")
     before = await AuditEntry.all().count()
 
-    assert await anonymise_due(NOW, 30) == 1
+    assert await anonymise_due(NOW, 30, SECRET) == 1
 
     done = await Booking.get(id=due.id)
     assert (done.name, done.email, done.phone, done.outcome_note) == ("", "", "", "")
@@ -57,10 +63,10 @@ async def test_only_due_bookings_are_anonymised_once(service: Service) -> None:
     ]
 
     # Again: nothing more to do, no new audit entry.
-    assert await anonymise_due(NOW, 30) == 0
+    assert await anonymise_due(NOW, 30, SECRET) == 0
     assert await AuditEntry.all().count() == before + 1
     # A minute later the edge case is due, and only it: the first keeps its date.
-    assert await anonymise_due(NOW + timedelta(minutes=1), 30) == 1
+    assert await anonymise_due(NOW + timedelta(minutes=1), 30, SECRET) == 1
     assert (await Booking.get(id=due.id)).anonymised_at == NOW_UTC
     assert (await Booking.get(id=edge.id)).anonymised_at == NOW_UTC + timedelta(minutes=1)
 
@@ -68,7 +74,7 @@ async def test_only_due_bookings_are_anonymised_once(service: Service) -> None:
 async def test_runs_at_the_same_time_anonymise_each_booking_once(service: Service) -> None:
     for days in range(31, 41):
         await add_booking("hsc", "awo", NOW - timedelta(days=days))
-    counts = await asyncio.gather(*(anonymise_due(NOW, 30) for _ in range(5)))
+    counts = await asyncio.gather(*(anonymise_due(NOW, 30, SECRET) for _ in range(5)))
     assert sum(counts) == 10
     assert await AuditEntry.filter(action="anonymise").count() == sum(1 for c in counts if c)
     assert not await Booking.filter(anonymised_at__isnull=True).exists()
@@ -79,7 +85,7 @@ async def test_statistics_survive_anonymisation(service: Service) -> None:
     months = months_between("2026-01", "2026-12")
     before = await gather(None, months, NOW)
     assert before.report.overall.sessions > 0
-    assert await anonymise_due(NOW + timedelta(days=400), 1) == 9  # every seeded booking
+    assert await anonymise_due(NOW + timedelta(days=400), 1, SECRET) == 9  # every seeded booking
     assert not await Booking.exclude(name="").exists()
     assert await gather(None, months, NOW) == before
 
@@ -174,7 +180,7 @@ async def test_a_failing_run_is_logged_without_data_and_the_loop_goes_on(
             raise RuntimeError("Amina Test, amina@example.org")  # a message quoting data
         return NOW
 
-    task = asyncio.create_task(anonymise_periodically(clock, 30, interval=0.01))
+    task = asyncio.create_task(anonymise_periodically(clock, 30, SECRET, interval=0.01))
     try:
         for _ in range(500):
             if (await Booking.get(id=booking.id)).anonymised_at is not None:
@@ -187,3 +193,162 @@ async def test_a_failing_run_is_logged_without_data_and_the_loop_goes_on(
     assert calls >= 2
     assert "scheduled anonymisation failed: RuntimeError" in caplog.text
     assert "Amina" not in caplog.text and "example.org" not in caplog.text
+
+
+# -- nothing left behind ----------------------------------------------------------------------
+# Erasure and the scheduled purge are checked against every column of every table the models
+# know, so that a table added later is searched too.
+
+SECRETS = {
+    "name": "Zofia Kowalczyk",
+    "email": "zofia.k@example.org",
+    "phone": "+49 511 7654321",
+    "note": "Debts with the landlord, three children",
+    "ref": "ABH-Q7Z9K4",
+}
+
+
+async def stored_rows() -> list[str]:
+    rows = []
+    for model in Tortoise.apps["models"].values():
+        for row in await model.all().values():
+            rows.append(f"{model.__name__} {row!r}")
+    return rows
+
+
+async def leaks() -> list[str]:
+    """Every stored row that still holds one of the applicant's values."""
+    found = []
+    for row in await stored_rows():
+        lowered = row.lower()
+        found += [f"{what} in {row}" for what, value in SECRETS.items() if value.lower() in lowered]
+    return found
+
+
+async def book_secretly(service: Service, start: datetime) -> str:
+    """A session booked through the API with every personal field; returns the manage token."""
+    link = service.link(start + timedelta(hours=1), ref=SECRETS["ref"])
+    body = service.booking_body(
+        link, start, name=SECRETS["name"], email=SECRETS["email"], phone=SECRETS["phone"]
+    )
+    response = await service.client.post("/api/v1/bookings", json=body)
+    assert response.status_code == 201, response.text
+    token: str = response.json()["manage_token"]
+    return token
+
+
+async def send_all(service: Service, folder: Path) -> None:
+    sender = Sender(
+        DirectoryTransport(folder),
+        service.settings.mail_from_address,
+        service.settings.mail_from_name,
+        service.clock,
+    )
+    await sender.drain()
+
+
+async def attended_with_note(service: Service, token: str) -> None:
+    """The session took place and the counsellor wrote a note about it."""
+    booking = await Booking.get(manage_token_hash=hash_token(token))
+    service.clock.now = booking.end + timedelta(hours=2)
+    await Booking.filter(id=booking.id).update(status="attended", outcome_note=SECRETS["note"])
+
+
+async def test_erasing_before_the_session_leaves_nothing_once_the_cancellation_is_out(
+    service: Service, tmp_path: Path
+) -> None:
+    token = await book_secretly(service, at(11))
+    await send_all(service, tmp_path)
+    assert await leaks()  # the search finds what is there
+    erased = await service.client.post(f"/manage/{token}/delete")
+    assert erased.status_code == 303
+    await send_all(service, tmp_path)  # the cancellation the applicant still receives
+    assert await leaks() == []
+
+
+async def test_erasing_after_the_session_leaves_nothing(service: Service, tmp_path: Path) -> None:
+    token = await book_secretly(service, at(11))
+    await send_all(service, tmp_path)
+    await attended_with_note(service, token)
+    erased = await service.client.post(f"/manage/{token}/delete")
+    assert erased.status_code == 303
+    await send_all(service, tmp_path)
+    assert await leaks() == []
+    # The same appointment cannot be booked a second time, as before the erasure.
+    assert await Booking.filter(appointment_key__isnull=False).count() == 1
+
+
+async def test_the_purge_leaves_nothing(service: Service, tmp_path: Path) -> None:
+    token = await book_secretly(service, at(11))
+    await send_all(service, tmp_path)
+    await attended_with_note(service, token)
+    location = await Location.get(code="hsc")
+    await Ticket.create(
+        location=location,
+        day=MONDAY.date(),
+        number=1,
+        token_hash=hash_token("walk-in"),
+        topic="forms",
+        language="de",
+        name=SECRETS["name"],
+        arrived_at=utc(at(9)),
+        queued_at=utc(at(9)),
+    )
+    assert await anonymise_due(service.clock.now + timedelta(days=31), 30, SECRET) == 1
+    assert await leaks() == []
+
+
+async def test_an_erased_and_cancelled_appointment_can_be_booked_again(service: Service) -> None:
+    token = await book_secretly(service, at(11))
+    assert (await service.client.post(f"/manage/{token}/delete")).status_code == 303
+    again = await book_secretly(service, at(11))
+    assert again != token
+    assert await OfficeAppointment.filter(ref=SECRETS["ref"]).count() == 1
+
+
+async def test_an_anonymised_reference_still_refuses_a_second_booking(service: Service) -> None:
+    token = await book_secretly(service, at(11))
+    await attended_with_note(service, token)
+    assert await anonymise_due(service.clock.now + timedelta(days=31), 30, SECRET) == 1
+    assert not await OfficeAppointment.filter(ref=SECRETS["ref"]).exists()
+    # The office sends the same reference again (its appointment moved into the future).
+    service.clock.now = NOW + timedelta(days=40)
+    later = service.clock.now.replace(hour=11)
+    link = service.link(later + timedelta(hours=1), ref=SECRETS["ref"])
+    response = await service.client.post("/api/v1/bookings", json=service.booking_body(link, later))
+    assert response.status_code == 409, response.text
+    assert response.json()["error"] == "already_booked"
+
+
+async def test_no_log_level_writes_personal_data(
+    database: str, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    settings = make_settings(database, log_level="debug")
+    app = create_app(settings, clock=Clock(NOW))
+    async with app.router.lifespan_context(app):
+        await clear_database()
+        await load_demo()
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            service = Service(app, client, app.state.clock, settings)
+            token = await book_secretly(service, at(11))
+            assert (await client.get(f"/manage/{token}")).status_code == 200
+            await send_all(service, tmp_path)
+            assert (await client.post(f"/manage/{token}/delete")).status_code == 303
+            await send_all(service, tmp_path)
+    assert caplog.records, "something was logged at all"
+    # The test's own HTTP client logs the URLs it asks for; the service is what is checked.
+    served = [r for r in caplog.records if not r.name.startswith(("httpx", "httpcore"))]
+    written = "\n".join(f"{r.name} {r.getMessage()} {r.args!r}" for r in served)
+    for what, value in {**SECRETS, "token": token}.items():
+        assert value.lower() not in written.lower(), what
+
+
+async def test_sqlite_overwrites_what_is_deleted(service: Service) -> None:
+    """Without secure_delete, an erased name stays readable in the file's free pages."""
+    if not service.settings.database_url.startswith("sqlite"):
+        pytest.skip("a PRAGMA of SQLite")
+    connection = Tortoise.get_connection("sqlite")
+    rows = await connection.execute_query_dict("PRAGMA secure_delete")
+    assert rows == [{"secure_delete": 1}]

@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 from icalendar import Calendar
 
 from booking.demo_history import load_demo_history
-from booking.models import AuditEntry, Booking, Organisation, StaffUser
+from booking.models import AuditEntry, Booking, Counsellor, Organisation, StaffUser
+from booking.services import accounts
 from tests.conftest import MONDAY, Service, at
 from tests.test_staff import PASSWORD, csrf_of, sign_in
 
@@ -230,6 +231,32 @@ async def test_calendar_feed(staff: Service) -> None:
     again = await staff.client.post("/staff/calendar", data={"csrf": csrf_of(made.text)})
     assert again.status_code == 200
     assert (await staff.client.get(url.group(1))).status_code == 404  # the old address ends
+
+
+async def test_a_calendar_feed_ends_with_its_account(staff: Service) -> None:
+    booking = await book(staff, at(9))
+    username = await account_of(booking)
+    await sign_in(staff.client, username)
+    page = await staff.client.get("/staff/calendar?lang=en")
+    made = await staff.client.post("/staff/calendar?lang=en", data={"csrf": csrf_of(page.text)})
+    url = re.search(r"http://test(/calendar/[\w-]+\.ics)", made.text)
+    assert url, made.text
+    feed = url.group(1)
+    assert (await staff.client.get(feed)).status_code == 200
+    user = await StaffUser.get(username=username)
+
+    await accounts.set_active(user.id, False, "admin", staff.clock.now)
+    assert (await staff.client.get(feed)).status_code == 404
+    await accounts.set_active(user.id, True, "admin", staff.clock.now)
+    assert (await staff.client.get(feed)).status_code == 200  # the account is back
+    # An account moved to another counsellor's profile no longer carries the old feed.
+    other = await Counsellor.exclude(id=booking.counsellor_id).first()  # type: ignore[attr-defined]
+    assert other is not None
+    await StaffUser.filter(id=user.id).update(counsellor_id=other.id)
+    assert (await staff.client.get(feed)).status_code == 404
+    await StaffUser.filter(id=user.id).update(counsellor_id=booking.counsellor_id)  # type: ignore[attr-defined]
+    await Counsellor.filter(id=booking.counsellor_id).update(active=False)  # type: ignore[attr-defined]
+    assert (await staff.client.get(feed)).status_code == 404
 
 
 async def test_reception_checks_people_in(staff: Service) -> None:

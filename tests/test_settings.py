@@ -13,6 +13,8 @@ GOOD = {
     "BOOKING_SECRET_KEY": "k" * 32,
     "BOOKING_LINK_SECRET": "l" * 32,
     "BOOKING_MAIL_FROM": "Beratung <beratung@stadt.example>",
+    "BOOKING_CONTROLLER_NAME": "Landeshauptstadt Hannover, Fachbereich Soziales",
+    "BOOKING_CONTROLLER_ADDRESS": "Trammplatz 2, 30159 Hannover",
 }
 
 
@@ -32,6 +34,20 @@ def test_production_needs_real_secrets() -> None:
     with pytest.raises(SettingsError, match="shorter"):
         Settings.from_env({**GOOD, "BOOKING_LINK_SECRET": "short"})
     assert Settings.from_env(GOOD).demo is False
+
+
+def test_production_names_who_is_responsible_for_the_data() -> None:
+    for name in ("BOOKING_CONTROLLER_NAME", "BOOKING_CONTROLLER_ADDRESS"):
+        with pytest.raises(SettingsError, match=f"{name} is empty"):
+            Settings.from_env({**GOOD, name: ""})
+    settings = Settings.from_env({**GOOD, "BOOKING_DPO_CONTACT": "datenschutz@stadt.example"})
+    assert settings.controller_address == "Trammplatz 2, 30159 Hannover"
+    assert settings.privacy_contact == "beratung@stadt.example"  # the mailbox, unless set
+    assert settings.dpo_contact == "datenschutz@stadt.example"
+    chosen = Settings.from_env({**GOOD, "BOOKING_CONTROLLER_CONTACT": "+49 511 168-0"})
+    assert chosen.privacy_contact == "+49 511 168-0"
+    demo = Settings.from_env({"BOOKING_DEMO": "1"})
+    assert "Demo" in demo.controller_name and demo.controller_address
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,7 @@ from booking.models import (
 from booking.services import fairness, walkins
 from booking.services.privacy import anonymise_due
 from booking.services.walkins import WalkInForm
+from booking.settings import DEMO_SECRET_KEY as SECRET
 from tests.conftest import Service, at, utc
 
 RULES = fairness.DEFAULT_RULES
@@ -243,9 +244,9 @@ async def test_closing_time_closes_the_queue_with_a_reason(service: Service) -> 
 async def test_a_walk_ins_first_name_is_anonymised_on_schedule(service: Service) -> None:
     service.clock.now = at(9)
     made = await register(service, name="Amina")
-    await anonymise_due(service.clock.now + timedelta(days=29), 30)
+    await anonymise_due(service.clock.now + timedelta(days=29), 30, SECRET)
     assert (await Ticket.get(id=made.ticket.id)).name == "Amina"
-    await anonymise_due(service.clock.now + timedelta(days=31), 30)
+    await anonymise_due(service.clock.now + timedelta(days=31), 30, SECRET)
     assert (await Ticket.get(id=made.ticket.id)).name == ""
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F
+from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
 from booking.applicant import Choice, Contact
@@ -38,7 +38,7 @@ from booking.models import (
     Organisation,
 )
 from booking.plan import room_for
-from booking.services import fairness, outbox
+from booking.services import fairness, outbox, privacy
 from booking.services.days import Day, load_day, local_date, rules_of
 from booking.services.limits import NO_LIMITS, Limiter
 from booking.slots import Interval, Slot, free_slots, languages_on_duty
@@ -202,18 +202,26 @@ async def create_booking(
     balance_rules: fairness.Rules = fairness.DEFAULT_RULES,
     mailer: outbox.Mailer | None = None,
     limiter: Limiter = NO_LIMITS,
+    reference_secret: str | None = None,
 ) -> Booked:
+    """Book the slot at ``start``. With ``reference_secret`` (the secret key) an office
+    reference whose earlier booking was anonymised is recognised by its keyed hash."""
     await check_organisation(choice.organisation)
     location, appointment = await resolve_link(link, now)
     # With a mailer the token is derived, so that later mails can carry the manage link too.
     nonce = outbox.new_nonce() if mailer else None
     token = mailer.manage_token(nonce) if mailer and nonce else new_token()
     key = appointment_key(location.id, link.ref)
+    keys = [key]
+    if reference_secret is not None:
+        keys.append(
+            appointment_key(location.id, privacy.hidden_reference(reference_secret, link.ref))
+        )
     for _attempt in range(3):  # a fresh reference if one ever collides
         try:
             async with in_transaction():
                 await lock_location(location.id)
-                if await Booking.filter(appointment_key=key).exists():
+                if await Booking.filter(appointment_key__in=keys).exists():
                     raise AlreadyBooked()
                 # Counted under the lock; a booking that fails below takes it back.
                 await limiter.new_booking(location.id, link.ref, now)
@@ -419,15 +427,17 @@ async def cancel(token: str, now: datetime, mailer: outbox.Mailer | None = None)
 
 
 async def erase_personal_data(
-    token: str, now: datetime, mailer: outbox.Mailer | None = None
+    token: str, now: datetime, mailer: outbox.Mailer | None = None, *, secret: str
 ) -> Booking:
-    """The applicant's "delete my data": a planned session is cancelled first. Messages not
-    yet sent go too, except the cancellation itself, which the applicant still receives."""
+    """The applicant's "delete my data": a planned session is cancelled first, then the
+    booking is anonymised as the scheduled purge would (``secret`` keys the hashed office
+    reference). Messages not yet sent go too, except the cancellation itself, which the
+    applicant still receives and which goes once sent."""
     booking = await find_booking(token)
     if changeable(booking, now):
         booking = await cancel(token, now, mailer)
-    await Booking.filter(id=booking.id).update(name="", email="", phone="", anonymised_at=now)
     await outbox.forget_booking(booking.id)
+    await privacy.anonymise(Q(id=booking.id), now, secret)
     return await find_booking(token)
 
 

@@ -1,4 +1,10 @@
-"""Personal calendar feeds: one secret URL per counsellor, stored hashed, reset at will."""
+"""Personal calendar feeds: one secret URL per counsellor, stored hashed, reset at will.
+
+A feed answers only while its counsellor profile is active and an active staff account
+belongs to it: disabling the account (or moving it to another profile) ends the feed at once,
+as it ends the account's sessions and tokens. Enabling the account again brings the same
+address back; "Reset" on the calendar page makes a new one.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 from booking.errors import NotFound
-from booking.models import Booking, Counsellor
+from booking.models import COUNSELLOR, Booking, Counsellor, StaffUser
 from booking.services.accounts import audit
 
 PAST = timedelta(days=14)
@@ -34,7 +40,9 @@ async def has_feed(counsellor_id: int) -> bool:
 
 async def feed_bookings(token: str, now: datetime) -> tuple[Counsellor, list[Booking]]:
     counsellor = await Counsellor.get_or_none(feed_token_hash=_hash(token), active=True)
-    if counsellor is None:
+    if counsellor is None or not await StaffUser.exists(
+        counsellor_id=counsellor.id, role=COUNSELLOR, active=True
+    ):
         raise NotFound()
     moment = now.astimezone(UTC)
     found = (

@@ -289,6 +289,15 @@ async def mark_sent(message: OutboxMessage, token: str, now: datetime) -> bool:
         claim=None,
         lease_until=None,
     )
+    booking_id: int | None = message.booking_id  # type: ignore[attr-defined]
+    # The last message to an applicant who erased their data (the cancellation) is personal
+    # data too: it goes as soon as it is out.
+    if (
+        changed == 1
+        and booking_id is not None
+        and await Booking.exists(id=booking_id, anonymised_at__isnull=False)
+    ):
+        await OutboxMessage.filter(id=message.id, status=SENT).delete()
     return changed == 1
 
 

@@ -137,6 +137,7 @@ async def create_booking(request: Request) -> Response:
         balance_rules=_balance_rules(request),
         mailer=request.app.state.mailer,
         limiter=request.app.state.limiter,
+        reference_secret=request.app.state.settings.secret_key.value,
     )
     booking = await bookings.find_booking(booked.manage_token)
     base_url = request.app.state.settings.base_url

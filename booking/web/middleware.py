@@ -27,6 +27,10 @@ SECURITY_HEADERS = {
     ),
 }
 
+# Answers about one booking show the applicant's name, e-mail and phone: never kept by a
+# browser cache or a proxy, whatever the answer (pages, redirects, errors).
+NO_STORE_PREFIXES = ("/manage/", "/api/v1/bookings/")
+
 
 def _header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope.get("headers", []):
@@ -58,6 +62,7 @@ class RequestContextMiddleware:
             languages_for_path(scope.get("path", "")),
         )
         scope.setdefault("state", {})["language"] = choice.language
+        no_store = str(scope.get("path", "")).startswith(NO_STORE_PREFIXES)
         started = time.perf_counter()
         status = 500
 
@@ -68,6 +73,8 @@ class RequestContextMiddleware:
                 headers = MutableHeaders(scope=message)
                 for name, value in SECURITY_HEADERS.items():
                     headers.setdefault(name, value)
+                if no_store:
+                    headers["Cache-Control"] = "no-store"
                 if choice.remember:
                     secure = "; Secure" if self.secure_cookies else ""
                     headers.append(

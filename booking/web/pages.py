@@ -49,7 +49,18 @@ async def home(request: Request) -> Response:
 
 
 async def privacy(request: Request) -> Response:
-    return render(request, "privacy.html", {"days": request.app.state.settings.retention_days})
+    settings = request.app.state.settings
+    return render(
+        request,
+        "privacy.html",
+        {
+            "days": settings.retention_days,
+            "controller": settings.controller_name,
+            "address": settings.controller_address,
+            "contact": settings.privacy_contact,
+            "dpo": settings.dpo_contact,
+        },
+    )
 
 
 async def addon_start(request: Request) -> Response:
@@ -196,6 +207,7 @@ async def addon_book(request: Request) -> Response:
             balance_rules=fairness.Rules.of(request.app.state.settings),
             mailer=request.app.state.mailer,
             limiter=request.app.state.limiter,
+            reference_secret=request.app.state.settings.secret_key.value,
         )
     except SlotTaken:
         notice = translate(request, NOTICES["slot_taken"])
@@ -297,7 +309,12 @@ async def manage_cancel(request: Request) -> Response:
 async def manage_delete(request: Request) -> Response:
     token = request.path_params["token"]
     if request.method == "POST":
-        await bookings.erase_personal_data(token, _now(request), request.app.state.mailer)
+        await bookings.erase_personal_data(
+            token,
+            _now(request),
+            request.app.state.mailer,
+            secret=request.app.state.settings.secret_key.value,
+        )
         return RedirectResponse(f"/manage/{token}?done=erased", status_code=303)
     booking = await bookings.find_booking(token)
     return render(
