@@ -32,7 +32,7 @@ async def forget_live_links(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0006_walk_in_queue')]
+    dependencies = [('models', '0007_sessions_and_throttle')]
 
     initial = False
 

@@ -342,5 +342,5 @@ async def test_anonymisation_forgets_messages_of_every_status(service: Service) 
     messages = await OutboxMessage.filter(booking_id=booking.id).order_by("id")
     for message, status in zip(messages, statuses, strict=False):
         await OutboxMessage.filter(id=message.id).update(status=status)
-    await anonymise_due(at(11, day=TUESDAY) + timedelta(days=31), 30)
+    await anonymise_due(at(11, day=TUESDAY) + timedelta(days=31), 30, SECRET)
     assert not await OutboxMessage.filter(booking_id=booking.id).exists()

@@ -243,6 +243,7 @@ async def send_all(service: Service, folder: Path) -> None:
         service.settings.mail_from_address,
         service.settings.mail_from_name,
         service.clock,
+        service.settings.secret_key.value,
     )
     await sender.drain()
 

@@ -4,7 +4,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0006_walk_in_queue')]
+    dependencies = [('models', '0008_outbox_hardening')]
 
     initial = False
 
