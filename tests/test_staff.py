@@ -425,3 +425,34 @@ async def test_access_matrix(staff: Service) -> None:
     finally:
         for client in clients.values():
             await client.aclose()
+
+
+async def test_sign_in_never_redirects_to_another_site(staff: Service) -> None:
+    """Browsers read a backslash as a slash: "/\\evil.example" leads to evil.example."""
+    for target in (
+        "/\\evil.example",
+        "/\\/evil.example",
+        "//evil.example",
+        "/%5Cevil.example",
+        "https://evil.example",
+        "/\tevil.example",
+        "/staff\r\nSet-Cookie: x=1",
+    ):
+        page = await staff.client.get("/login?lang=en")
+        response = await staff.client.post(
+            "/login",
+            data={
+                "username": "admin",
+                "password": PASSWORD,
+                "csrf": csrf_of(page.text),
+                "next": target,
+            },
+        )
+        assert response.status_code == 303, target
+        location = response.headers["location"]
+        assert location == "/staff" or (
+            location.startswith("/") and "\\" not in location and not location.startswith("//")
+        ), (target, location)
+        await staff.client.post(
+            "/logout", data={"csrf": csrf_of((await staff.client.get("/staff")).text)}
+        )
