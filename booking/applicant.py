@@ -9,9 +9,10 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from booking.vocabulary import TOPICS, normalise_language
+from integrations.office_link import EARLIEST_START, LATEST_START
 
 NAME_MAX = 100
 EMAIL_MAX = 254
@@ -115,8 +116,10 @@ def read_start(data: Mapping[str, object]) -> tuple[datetime | None, dict[str, s
     text = _text(data, "start")
     try:
         start = datetime.fromisoformat(text) if text else None
-    except ValueError:
-        start = None
-    if start is None or start.tzinfo is None:
+        # Within the years a link can name: the session's end and its day must exist too.
+        in_range = start is not None and EARLIEST_START <= start.astimezone(UTC) < LATEST_START
+    except (ValueError, OverflowError):
+        start, in_range = None, False
+    if start is None or start.tzinfo is None or not in_range:
         return None, {"start": "choose_time"}
     return start, {}

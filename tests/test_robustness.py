@@ -398,7 +398,7 @@ def test_every_staff_route_with_any_input(admin_client: TestClient, data: st.Dat
 
     method, template = data.draw(st.sampled_from(STAFF_ROUTES))
     ids = st.integers(0, 60) | st.sampled_from(KNOWN_IDS or [1])
-    path = re.sub(r"\{[a-z_]+:int\}", lambda _m: str(data.draw(ids)), template)
+    path = re.sub(r"\{[a-z_]+:(?:id|bigid)\}", lambda _m: str(data.draw(ids)), template)
     path = re.sub(r"\{[a-z_]+\}", lambda _m: data.draw(PATH_SEGMENT), path)
     values = st.one_of(TEXT, st.integers(-5, 3000).map(str), st.sampled_from(["", "1", "hsc"]))
     fields = data.draw(st.dictionaries(st.sampled_from(STAFF_FIELDS), values, max_size=8))
