@@ -2,13 +2,15 @@
 
 Hypothesis throws arbitrary query strings, JSON bodies, forms and paths at every route that the
 OpenAPI document and the page table name, half of them built around a validly signed link so
-that the deeper code is reached too.
+that the deeper code is reached too. Schemathesis (``make fuzz-api``, tests/fuzz_api.py) joins
+them from outside: the real service against its own OpenAPI document, with every role.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -413,3 +415,11 @@ def test_every_staff_route_with_any_input(admin_client: TestClient, data: st.Dat
         )
     event(f"{method} {template} {response.status_code}")
     _assert_fine(response)
+
+
+@settings(max_examples=2)
+@given(st.integers())
+def test_a_slow_example_is_not_a_failure(number: int) -> None:
+    """The test profiles (tests/conftest.py) set no deadline: an example slowed down by a
+    loaded machine must not fail with DeadlineExceeded (Hypothesis's default is 200 ms)."""
+    time.sleep(0.25)
