@@ -78,7 +78,8 @@ def name_problem(name: str) -> str | None:
     """The error code for a name typed (already trimmed), or None when it will do."""
     if len(name) > NAME_MAX:
         return "too_long"
-    if not _printable(name) or any(ch in name for ch in "<>"):
+    # U+FFFD: what the web boundary makes of a control character (booking/web/params.py).
+    if not _printable(name) or any(ch in name for ch in "<>\ufffd"):
         return "name_chars"
     return None
 

@@ -1,9 +1,9 @@
-"""What every request must keep to before a handler sees it: a body of bounded size, and no
-control characters in the path, the query or a form (PostgreSQL refuses NUL in text; no one
-types the others). JSON bodies are checked where they are parsed (booking/web/params.py).
+"""What every request keeps to before a handler sees it: a body of bounded size (413 in the
+route's format: the JSON error under /api/, the translated page elsewhere), and no control
+characters in the path, the query or a form (PostgreSQL refuses NUL in text; no one types the
+others). JSON bodies are cleaned where they are parsed (booking/web/params.py).
 
-Both answer in the route's format: the JSON error under /api/, the translated page elsewhere.
-They sit inside RequestContextMiddleware, so their answers carry the security headers too.
+Both sit inside RequestContextMiddleware, so that their answers carry the security headers too.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from booking.web.errors import error_response
-from booking.web.params import bytes_have_control, has_control
+from booking.web.params import has_control, query_without_controls, without_controls
 
 URLENCODED = b"application/x-www-form-urlencoded"
 MULTIPART = b"multipart/form-data"
@@ -92,8 +92,9 @@ def _replaying(body: bytes, receive: Receive) -> Receive:
 
 
 class ControlCharacterMiddleware:
-    """400 for a control character (other than tab and line breaks) in the path, the query or
-    a form body, however it is encoded."""
+    """Control characters (other than tab and line breaks) in the path, the query and a form
+    body become U+FFFD before routing (booking/web/params.py says why), however they were
+    encoded; handlers and the database never see them."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -102,21 +103,18 @@ class ControlCharacterMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        refused = has_control(scope.get("path", "")) or bytes_have_control(
-            scope.get("query_string", b"")
-        )
+        scope["path"] = without_controls(scope.get("path", ""))
+        scope["query_string"] = query_without_controls(scope.get("query_string", b""))
         # The same test as Request.form(): only these bodies become form fields.
         kind, _ = parse_options_header(Headers(scope=scope).get("content-type"))
-        if not refused and kind in (URLENCODED, MULTIPART):
+        if kind in (URLENCODED, MULTIPART):
             body = await _whole_body(receive)
             if body is None:
                 return
             if kind == URLENCODED:
-                refused = bytes_have_control(body)
-            else:  # the parts as sent: boundaries and part headers end in CRLF, which is allowed
-                refused = has_control(body.decode("utf-8", "replace"))
+                body = query_without_controls(body)
+            elif has_control(text := body.decode("utf-8", "replace")):
+                # Boundaries and part headers end in CRLF, which stays; no form takes files.
+                body = without_controls(text).encode("utf-8")
             receive = _replaying(body, receive)
-        if refused:
-            await error_response(Request(scope), "bad_request", 400)(scope, receive, send)
-            return
         await self.app(scope, receive, send)

@@ -804,25 +804,15 @@ def openapi_document(base_url: str) -> dict[str, Any]:
     return _with_common_answers(document)
 
 
-METHODS = ("get", "put", "post", "delete", "patch")
-
-
 def _with_common_answers(document: dict[str, Any]) -> dict[str, Any]:
-    """What any operation may answer before its handler runs (booking/web/input_limits.py):
-    400 for a control character in the path, the query or the body (or a body that is not
-    JSON), and 413 for a body over the limit where the operation takes one."""
+    """What any operation that takes a body may answer before its handler reads it
+    (booking/web/params.py, booking/web/input_limits.py): 400 for a body that is not JSON (or
+    nested too deep to read), 413 for one over the limit."""
     for item in document["paths"].values():
         for method, operation in item.items():
-            if method not in METHODS:
+            if method not in ("post", "put", "patch"):
                 continue
             answers = operation["responses"]
-            answers.setdefault(
-                "400",
-                _error(
-                    "bad_request: a control character in the path, the query or the body, or "
-                    "a body that cannot be read."
-                ),
-            )
-            if method in ("post", "put", "patch"):
-                answers.setdefault("413", _error("too_large: the body is too large."))
+            answers.setdefault("400", _error("bad_request: the body cannot be read as JSON."))
+            answers.setdefault("413", _error("too_large: the body is too large."))
     return document

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
-from urllib.parse import unquote_to_bytes
+from urllib.parse import parse_qsl, urlencode
 
 from starlette.convertors import Convertor, register_url_convertor
 
@@ -28,7 +28,7 @@ MAX_BIG_ID = 2**63 - 1  # a BIGINT primary key (the outbox)
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2199, 12, 31)
 MAX_PAGE = 10_000
 CODE_LENGTH = 32  # the code columns of locations and organisations
-ALLOWED_CONTROLS = "\t\n\r"
+REPLACEMENT = "\ufffd"
 
 
 def numbers_up_to(limit: int) -> str:
@@ -125,35 +125,57 @@ def code(text: str | None, limit: int = CODE_LENGTH) -> str | None:
 
 # --- text in general -------------------------------------------------------------------------
 
+# C0 and C1 control characters and DEL, but not tab and the line breaks a note may hold.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
 
 def has_control(text: str) -> bool:
-    """Whether ``text`` holds a control character other than tab and line breaks (NUL above
-    all: PostgreSQL refuses it in text, and no one types it)."""
-    return any(unicodedata.category(ch) == "Cc" and ch not in ALLOWED_CONTROLS for ch in text)
+    """Whether ``text`` holds a control character other than tab and line breaks."""
+    return _CONTROL.search(text) is not None
 
 
-def bytes_have_control(data: bytes) -> bool:
-    """The same for raw or percent-encoded text (a query string or a form body)."""
-    decoded = unquote_to_bytes(data.replace(b"+", b" ")).decode("utf-8", "replace")
-    return has_control(decoded)
+def without_controls(text: str) -> str:
+    """``text`` with each control character (other than tab and line breaks) replaced by
+    U+FFFD, the character a decoder puts where it cannot read: PostgreSQL refuses NUL in text,
+    and no one types the others. The value then names nothing and fails every code pattern,
+    so it is answered as any unknown or malformed value is (404, 422), never a 500."""
+    return _CONTROL.sub(REPLACEMENT, text)
+
+
+def query_without_controls(query: bytes) -> bytes:
+    """A query string or a form body (application/x-www-form-urlencoded) with its decoded
+    values cleaned as above, encoded again; unchanged when it holds no control character."""
+    pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
+    if not any(has_control(name) or has_control(value) for name, value in pairs):
+        return query
+    cleaned = [(without_controls(name), without_controls(value)) for name, value in pairs]
+    return urlencode(cleaned).encode("ascii")
 
 
 def parse_json(body: bytes) -> Any:
-    """A JSON document, or BadRequest: unreadable, nested too deep, or with control
-    characters in a string or a key."""
+    """A JSON document with control characters in its strings and keys cleaned as above; or
+    BadRequest when it cannot be read (nested a thousand deep: RecursionError)."""
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise BadRequest("The body is not valid JSON.") from None
+    if isinstance(data, str):
+        return without_controls(data)
     pending = [data]
     while pending:  # not recursive: what json.loads accepted may be nested deep
-        value = pending.pop()
-        if isinstance(value, str):
-            if has_control(value):
-                raise BadRequest("The body holds a control character.")
-        elif isinstance(value, list):
-            pending.extend(value)
-        elif isinstance(value, dict):
-            pending.extend(value.keys())
-            pending.extend(value.values())
+        node = pending.pop()
+        if isinstance(node, dict):
+            items = list(node.items())
+            node.clear()
+            node.update((without_controls(key), value) for key, value in items)
+            entries: Iterable[tuple[Any, Any]] = node.items()
+        elif isinstance(node, list):
+            entries = enumerate(node)
+        else:
+            continue
+        for place, value in list(entries):
+            if isinstance(value, str):
+                node[place] = without_controls(value)
+            elif isinstance(value, dict | list):
+                pending.append(value)
     return data
