@@ -9,6 +9,7 @@ security headers.
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -199,6 +200,7 @@ def test_control_characters_become_the_replacement_character() -> None:
         without_controls("a\x00b\x1bc\x7fd\x85e\tf\ng\rh")
         == "a\ufffdb\ufffdc\ufffdd\ufffde\tf\ng\rh"
     )
+    assert without_controls("x\ud800y") == "x\ufffdy"
     assert query_without_controls(b"a=1&b=x%00y&c=%C3%BC") == b"a=1&b=x%EF%BF%BDy&c=%C3%BC"
     assert query_without_controls(b"a=1&b=%C3%BC+x") == b"a=1&b=%C3%BC+x"  # untouched
     assert parse_json(b'{"a\\u0000": ["\\u0001", {"b": "\\u0000"}], "c": 1}') == {
@@ -278,6 +280,14 @@ async def test_too_large_bodies_answer_in_the_format_of_the_route(service: Servi
         assert response.status_code == 413, path
         assert response.json() == {"error": "too_large"}
         assert _has_security_headers(response), response.headers
+
+    # Sent in chunks without a Content-Length: refused once the bytes read pass the limit.
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(2):
+            yield b"[" * 40_000
+
+    streamed = await service.client.post("/api/v1/bookings", content=chunks())
+    assert streamed.status_code == 413 and streamed.json() == {"error": "too_large"}
     page = await service.client.post(
         "/add-on/book?lang=en",
         content=big,
@@ -320,3 +330,21 @@ async def test_booking_with_an_organisation_no_longer_active_says_so(service: Se
     )
     assert api.status_code == 422
     assert "no longer offers" in api.json()["fields"]["organisation"]
+
+
+async def test_a_lone_surrogate_in_json_is_no_server_error(staff: Service) -> None:
+    # JSON can spell a UTF-16 half ("\ud800") that no database driver can encode.
+    for body in (
+        b'{"username": "\\ud800", "password": "x"}',
+        b'{"username": "admin", "password": "\\udfff"}',
+    ):
+        response = await staff.client.post(
+            "/api/v1/auth/token", content=body, headers={"content-type": "application/json"}
+        )
+        assert response.status_code == 401, response.text[:300]
+    walk_in = await staff.client.post(
+        "/api/v1/queue/call-next",
+        content=b'{"location": "h\\ud800sc"}',
+        headers={**await bearer(staff, "awo1"), "content-type": "application/json"},
+    )
+    assert walk_in.status_code == 404, walk_in.text[:300]

@@ -55,10 +55,7 @@ def error_page(request: Request, code: str, status: int) -> Response:
 def error_response(request: Request, code: str, status: int) -> Response:
     """An error in the route's format: ``{"error": code}`` under /api/, else the page."""
     if _is_api(request):
-        body = {"error": code}
-        if code == "bad_request":
-            body["message"] = "The request holds a control character or cannot be read."
-        return JSONResponse(body, status_code=status)
+        return JSONResponse({"error": code}, status_code=status)
     return error_page(request, code, status)
 
 

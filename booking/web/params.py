@@ -125,12 +125,14 @@ def code(text: str | None, limit: int = CODE_LENGTH) -> str | None:
 
 # --- text in general -------------------------------------------------------------------------
 
-# C0 and C1 control characters and DEL, but not tab and the line breaks a note may hold.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# C0 and C1 control characters and DEL, but not tab and the line breaks a note may hold; and
+# lone UTF-16 halves, which JSON can spell ("\ud800") and no database driver can encode.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def has_control(text: str) -> bool:
-    """Whether ``text`` holds a control character other than tab and line breaks."""
+    """Whether ``text`` holds a control character other than tab and line breaks (or a lone
+    surrogate)."""
     return _CONTROL.search(text) is not None
 
 
