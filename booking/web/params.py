@@ -97,13 +97,6 @@ def day(text: str) -> date | None:
     return found if FIRST_DAY <= found <= LAST_DAY else None
 
 
-def month(text: str) -> str | None:
-    """A month as YYYY-MM within the same years, else None."""
-    if not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", text):
-        return None
-    return text if FIRST_DAY.year <= int(text[:4]) <= LAST_DAY.year else None
-
-
 def page_number(text: str | None) -> int:
     """A page of a listing: junk reads as the first page, anything past the last as the last
     we would ever show (an empty page, not an offset the database cannot bind)."""
