@@ -399,10 +399,14 @@ def test_every_staff_route_with_any_input(admin_client: TestClient, data: st.Dat
     import re
 
     method, template = data.draw(st.sampled_from(STAFF_ROUTES))
-    ids = st.integers(0, 60) | st.sampled_from(KNOWN_IDS or [1])
+    # Past the INTEGER and BIGINT columns too: such ids once answered 500 (issue 13).
+    ids = st.integers(0, 60) | st.sampled_from(KNOWN_IDS or [1]) | st.integers(2**31, 2**70)
     path = re.sub(r"\{[a-z_]+:(?:id|bigid)\}", lambda _m: str(data.draw(ids)), template)
     path = re.sub(r"\{[a-z_]+\}", lambda _m: data.draw(PATH_SEGMENT), path)
-    values = st.one_of(TEXT, st.integers(-5, 3000).map(str), st.sampled_from(["", "1", "hsc"]))
+    odd = ["²", "9" * 20, "9999-12-31", "0001-01-01", "a\x00b", "a" * 40]  # once each a 500
+    values = st.one_of(
+        TEXT, st.integers(-5, 3000).map(str), st.sampled_from(["", "1", "hsc", *odd])
+    )
     fields = data.draw(st.dictionaries(st.sampled_from(STAFF_FIELDS), values, max_size=8))
     if method == "GET":
         response = admin_client.get(path, params=fields, follow_redirects=False)
