@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 BOOKING_DEMO ?= 1
 export BOOKING_DEMO
 
-.PHONY: run test venv lint typecheck check bench bench-load bench-balance bench-fairness bench-mail bench-queue bench-weight locales screenshots clean
+.PHONY: run test fuzz-api venv lint typecheck check bench bench-load bench-balance bench-fairness bench-mail bench-queue bench-weight locales screenshots clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed (set PYTHON=python3.11)" if sys.version_info < (3, 11) else 0)'
@@ -29,6 +29,15 @@ test: venv
 lint: venv
 	$(BIN)/ruff check booking integrations tests
 	$(BIN)/ruff format --check booking integrations tests
+
+# Schemathesis against the real service's OpenAPI document, anonymously and with a token of
+# each role (tests/fuzz_api.py); on PostgreSQL too when BOOKING_TEST_POSTGRES_URL is set.
+FUZZ_EXAMPLES ?= 25
+fuzz-api: venv
+	$(BIN)/python tests/fuzz_api.py --database sqlite --max-examples $(FUZZ_EXAMPLES)
+	@if [ -n "$$BOOKING_TEST_POSTGRES_URL" ]; then \
+		$(BIN)/python tests/fuzz_api.py --database postgres --max-examples $(FUZZ_EXAMPLES); \
+	else echo "fuzz-api: set BOOKING_TEST_POSTGRES_URL to run it on PostgreSQL too"; fi
 
 typecheck: venv
 	$(BIN)/mypy

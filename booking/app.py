@@ -45,6 +45,7 @@ from booking.web import (
     walkins_api,
 )
 from booking.web.errors import CatchAllMiddleware, exception_handlers
+from booking.web.input_limits import BodyLimitMiddleware, ControlCharacterMiddleware
 from booking.web.middleware import RequestContextMiddleware
 from booking.web.rendering import TEMPLATES_DIR, Renderer
 from integrations.escpos import NetworkTicketPrinter, PrinterSetupError, SlipFonts
@@ -159,9 +160,14 @@ def create_app(settings: Settings, clock: Clock = system_clock) -> Starlette:
             Route("/healthz", health, name="health"),
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
+        # Outermost first. Every answer, a 413 or a 500 included, passes through
+        # RequestContextMiddleware (language, security headers); Starlette's own max_body_size
+        # would sit outside it and answer in plain text.
         middleware=[
-            Middleware(CatchAllMiddleware),
             Middleware(RequestContextMiddleware, secure_cookies=not settings.demo),
+            Middleware(CatchAllMiddleware),
+            Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
+            Middleware(ControlCharacterMiddleware),
             Middleware(
                 SessionMiddleware,
                 secret_key=settings.secret_key.value,
@@ -173,7 +179,6 @@ def create_app(settings: Settings, clock: Clock = system_clock) -> Starlette:
         ],
         exception_handlers=exception_handlers,
         lifespan=lifespan,
-        max_body_size=settings.max_body_bytes,
     )
     app.state.settings = settings
     app.state.clock = clock

@@ -9,10 +9,11 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from booking.vocabulary import TOPICS, normalise_language
 from integrations.addresses import address_is_usable
+from integrations.office_link import EARLIEST_START, LATEST_START
 
 NAME_MAX = 100
 PHONE_MAX = 40
@@ -76,7 +77,8 @@ def name_problem(name: str) -> str | None:
     """The error code for a name typed (already trimmed), or None when it will do."""
     if len(name) > NAME_MAX:
         return "too_long"
-    if not _printable(name) or any(ch in name for ch in "<>"):
+    # U+FFFD: what the web boundary makes of a control character (booking/web/params.py).
+    if not _printable(name) or any(ch in name for ch in "<>\ufffd"):
         return "name_chars"
     return None
 
@@ -115,8 +117,10 @@ def read_start(data: Mapping[str, object]) -> tuple[datetime | None, dict[str, s
     text = _text(data, "start")
     try:
         start = datetime.fromisoformat(text) if text else None
-    except ValueError:
-        start = None
-    if start is None or start.tzinfo is None:
+        # Within the years a link can name: the session's end and its day must exist too.
+        in_range = start is not None and EARLIEST_START <= start.astimezone(UTC) < LATEST_START
+    except (ValueError, OverflowError):
+        start, in_range = None, False
+    if start is None or start.tzinfo is None or not in_range:
         return None, {"start": "choose_time"}
     return start, {}

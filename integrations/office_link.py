@@ -17,6 +17,10 @@ from urllib.parse import urlencode
 FIELDS = ("ref", "start", "duration", "location", "expires")
 MAX_DURATION_MINUTES = 8 * 60
 MAX_REF_LENGTH = 64
+# Appointments the service can be about: inside these years the day before and after, the
+# window around the appointment and the session after it all exist (9999-12-31 has no next day).
+EARLIEST_START = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST_START = datetime(2200, 1, 1, tzinfo=UTC)
 
 
 class LinkError(Exception):
@@ -90,9 +94,13 @@ def _parse(values: Mapping[str, str]) -> OfficeLink:
         start = datetime.fromisoformat(values["start"])
         minutes = int(values["duration"])
         expires = datetime.fromtimestamp(int(values["expires"]), UTC)
+        # Year 1 at +14:00 lies before the first UTC moment: converting it overflows.
+        utc_start = start.astimezone(UTC) if start.tzinfo is not None else None
     except (ValueError, OverflowError, OSError):
         raise LinkError("invalid") from None
-    if start.tzinfo is None or not 0 < minutes <= MAX_DURATION_MINUTES:
+    if utc_start is None or not 0 < minutes <= MAX_DURATION_MINUTES:
+        raise LinkError("invalid")
+    if not EARLIEST_START <= utc_start < LATEST_START:
         raise LinkError("invalid")
     return OfficeLink(ref, start, timedelta(minutes=minutes), location, expires)
 

@@ -368,7 +368,7 @@ def _staff_routes() -> list[tuple[str, str, str]]:
         permission = getattr(route, "permission", None)
         if permission is None or not isinstance(route, Route):
             continue
-        path = re.sub(r"\{[a-z_]+:int\}", "999999", route.path)
+        path = re.sub(r"\{[a-z_]+:(?:id|bigid)\}", "999999", route.path)
         path = re.sub(r"\{[a-z_]+(:str)?\}", "x", path)
         for method in sorted(route.methods or {"GET"}):
             if method != "HEAD":

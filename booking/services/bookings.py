@@ -122,9 +122,15 @@ def _offer_from_day(
 
 
 async def check_organisation(code: str | None) -> None:
-    """An organisation asked for must be one that takes part."""
-    if code is not None and not await Organisation.exists(code=code, active=True):
+    """An organisation asked for must be one that takes part (one that has stopped is named
+    as such: the applicant chose it from the list a while ago)."""
+    if code is None:
+        return
+    found = await Organisation.get_or_none(code=code)
+    if found is None:
         raise Invalid({"organisation": "choose_organisation"})
+    if not found.active:
+        raise Invalid({"organisation": "organisation_gone"})
 
 
 async def organisation_name(code: str | None) -> str | None:

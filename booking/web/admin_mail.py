@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute
 from booking.errors import NotFound
 from booking.services import mail_admin
 from booking.vocabulary import N_
+from booking.web import params
 from booking.web.admin_common import actor
 from booking.web.auth import Handler, request_time, staff_page, staff_route
 from booking.web.errors import error_page
@@ -25,8 +26,7 @@ NOT_FAILED = N_("Only a failed message can be sent again. This one has not faile
 
 
 def _page_number(request: Request) -> int:
-    text = request.query_params.get("page", "1")
-    return max(1, min(int(text), 10_000)) if text.isascii() and text.isdigit() else 1
+    return params.page_number(request.query_params.get("page"))
 
 
 def _filter(request: Request) -> str:
@@ -132,8 +132,8 @@ def _route(path: str, handler: Handler, methods: Sequence[str] = ("GET",)) -> Ba
 routes: list[BaseRoute] = [
     _route(BASE, messages),
     _route(f"{BASE}/retry-failed", retry_failed, methods=("GET", "POST")),
-    _route(BASE + "/{message_id:int}", message),
-    _route(BASE + "/{message_id:int}.eml", message_eml),
-    _route(BASE + "/{message_id:int}.html", message_html),
-    _route(BASE + "/{message_id:int}/retry", retry, methods=("POST",)),
+    _route(BASE + "/{message_id:bigid}", message),
+    _route(BASE + "/{message_id:bigid}.eml", message_eml),
+    _route(BASE + "/{message_id:bigid}.html", message_html),
+    _route(BASE + "/{message_id:bigid}/retry", retry, methods=("POST",)),
 ]

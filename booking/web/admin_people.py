@@ -11,6 +11,7 @@ from starlette.routing import BaseRoute
 from booking import admin_forms as forms
 from booking.models import Counsellor, Organisation
 from booking.services import admin, admin_plans
+from booking.web import params
 from booking.web.admin_common import (
     actor,
     admin_route,
@@ -116,8 +117,7 @@ async def organisation_active(request: Request) -> Response:
 
 
 async def counsellors(request: Request) -> Response:
-    page_text = request.query_params.get("page", "1")
-    page = max(1, min(int(page_text), 10_000)) if page_text.isascii() and page_text.isdigit() else 1
+    page = params.page_number(request.query_params.get("page"))
     query = Counsellor.all().order_by("-active", "display_name", "id")
     total = await query.count()
     listing = (
@@ -222,10 +222,10 @@ async def counsellor_active(request: Request) -> Response:
 routes: list[BaseRoute] = [
     admin_route(ORGANISATIONS, organisations, methods=("GET",)),
     admin_route(f"{ORGANISATIONS}/new", organisation_new),
-    admin_route(ORGANISATIONS + "/{organisation_id:int}", organisation_edit),
-    admin_route(ORGANISATIONS + "/{organisation_id:int}/active", organisation_active),
+    admin_route(ORGANISATIONS + "/{organisation_id:id}", organisation_edit),
+    admin_route(ORGANISATIONS + "/{organisation_id:id}/active", organisation_active),
     admin_route(COUNSELLORS, counsellors, methods=("GET",)),
     admin_route(f"{COUNSELLORS}/new", counsellor_new),
-    admin_route(COUNSELLORS + "/{counsellor_id:int}", counsellor_edit),
-    admin_route(COUNSELLORS + "/{counsellor_id:int}/active", counsellor_active),
+    admin_route(COUNSELLORS + "/{counsellor_id:id}", counsellor_edit),
+    admin_route(COUNSELLORS + "/{counsellor_id:id}/active", counsellor_active),
 ]

@@ -16,6 +16,7 @@ from booking.errors import NotFound
 from booking.models import Counsellor, Location, PlanException, Room, WorkShift
 from booking.services import admin, admin_plans
 from booking.services.outbox import Mailer
+from booking.web import params
 from booking.web.admin_common import (
     actor,
     admin_route,
@@ -188,8 +189,7 @@ async def exception_remove(request: Request) -> Response:
 
 
 async def attention(request: Request) -> Response:
-    page_text = request.query_params.get("page", "1")
-    page = max(1, min(int(page_text), 10_000)) if page_text.isascii() and page_text.isdigit() else 1
+    page = params.page_number(request.query_params.get("page"))
     stranded = await admin_plans.needing_attention(request_time(request))
     shown = stranded[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     context = {
@@ -220,13 +220,13 @@ async def attention_move(request: Request) -> Response:
 
 
 routes: list[BaseRoute] = [
-    admin_route(COUNSELLORS + "/{counsellor_id:int}/plan", plan),
-    admin_route(COUNSELLORS + "/{counsellor_id:int}/plan/{block_id:int}/remove", block_remove),
-    admin_route(COUNSELLORS + "/{counsellor_id:int}/exceptions", exceptions),
+    admin_route(COUNSELLORS + "/{counsellor_id:id}/plan", plan),
+    admin_route(COUNSELLORS + "/{counsellor_id:id}/plan/{block_id:id}/remove", block_remove),
+    admin_route(COUNSELLORS + "/{counsellor_id:id}/exceptions", exceptions),
     admin_route(
-        COUNSELLORS + "/{counsellor_id:int}/exceptions/{exception_id:int}/remove",
+        COUNSELLORS + "/{counsellor_id:id}/exceptions/{exception_id:id}/remove",
         exception_remove,
     ),
     admin_route(ATTENTION, attention, methods=("GET",)),
-    admin_route(ATTENTION + "/{booking_id:int}", attention_move, methods=("POST",)),
+    admin_route(ATTENTION + "/{booking_id:id}", attention_move, methods=("POST",)),
 ]

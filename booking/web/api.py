@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -21,6 +20,7 @@ from booking.vocabulary import TOPICS, normalise_language
 from booking.web.errors import BadRequest
 from booking.web.limits import client_limited
 from booking.web.openapi import openapi_document
+from booking.web.params import parse_json
 from integrations.office_link import OfficeLink
 
 APPOINTMENT_FIELDS = ("ref", "start", "duration", "location", "expires", "sig")
@@ -72,11 +72,7 @@ def booking_json(booking: Booking) -> dict[str, Any]:
 
 
 async def json_object(request: Request) -> dict[str, Any]:
-    body = await request.body()
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise BadRequest("The body is not valid JSON.") from None
+    data = parse_json(await request.body())
     if not isinstance(data, dict):
         raise BadRequest("The body must be a JSON object.")
     return data

@@ -23,6 +23,7 @@ from booking.services import fairness, follow_up, walkins
 from booking.services import schedule as schedule_service
 from booking.services.days import local_date, zone_of
 from booking.vocabulary import FOLLOW_UP, N_
+from booking.web import params
 from booking.web.auth import request_time, staff_page, staff_route
 from booking.web.errors import error_page
 from booking.web.messages import NOTICES
@@ -160,8 +161,8 @@ async def call_next(request: Request) -> Response:
 def _transfer_choice(value: object) -> tuple[object, object]:
     """A select value "counsellor:<id>" or "organisation:<code>" as (counsellor, organisation)."""
     kind, _, key = (value if isinstance(value, str) else "").partition(":")
-    if kind == "counsellor" and key.isdigit() and len(key) <= 10:
-        return int(key), None
+    if kind == "counsellor" and (counsellor_id := params.record_id(key)) is not None:
+        return counsellor_id, None
     if kind == "organisation" and key:
         return None, key
     return None, None
@@ -311,11 +312,11 @@ routes: list[BaseRoute] = [
     staff_route(f"{PAGE}/call-next", call_next, "walk_in_desk", methods=["POST"]),
     # Before the actions' route, which would take "follow-up" for an action.
     staff_route(
-        PAGE + "/walk-ins/{ticket_id:int}/follow-up",
+        PAGE + "/walk-ins/{ticket_id:id}/follow-up",
         follow_up_form,
         "walk_in_desk",
         methods=["GET", "POST"],
     ),
-    staff_route(PAGE + "/walk-ins/{ticket_id:int}/{action}", act, "walk_in_desk", methods=["POST"]),
+    staff_route(PAGE + "/walk-ins/{ticket_id:id}/{action}", act, "walk_in_desk", methods=["POST"]),
     staff_route(f"{PAGE}/presence", presence, "walk_in_desk", methods=["POST"]),
 ]

@@ -53,6 +53,13 @@ def error_page(request: Request, code: str, status: int) -> Response:
     )
 
 
+def error_response(request: Request, code: str, status: int) -> Response:
+    """An error in the route's format: ``{"error": code}`` under /api/, else the page."""
+    if _is_api(request):
+        return JSONResponse({"error": code}, status_code=status)
+    return error_page(request, code, status)
+
+
 def _slots(alternatives: Any) -> list[dict[str, str]]:
     return [
         {"start": s.start.isoformat(timespec="seconds"), "end": s.end.isoformat(timespec="seconds")}
@@ -124,7 +131,10 @@ exception_handlers = {
 
 class CatchAllMiddleware:
     """The last net: an unexpected failure is logged (without request data) and answered with
-    a friendly 500, never a traceback, and is not raised further into the server."""
+    a friendly 500, never a traceback, and is not raised further into the server.
+
+    It sits inside RequestContextMiddleware, so that the 500 is in the reader's language and
+    carries the security headers like every other answer."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app

@@ -213,5 +213,5 @@ routes: list[BaseRoute] = [
     staff_route("/staff/fairness", fairness_page, "read_fairness"),
     staff_route("/staff/fairness.csv", fairness_csv, "read_fairness"),
     staff_route("/staff/fairness/weights", set_weight, "set_weights", methods=["POST"]),
-    staff_route("/staff/bookings/{booking_id:int}/allocation", allocation_page, "read_allocation"),
+    staff_route("/staff/bookings/{booking_id:id}/allocation", allocation_page, "read_allocation"),
 ]

@@ -16,6 +16,10 @@ FIELD_MESSAGES: dict[str, str] = {
     "choose_topic": N_("Please choose what you would like to talk about."),
     "choose_language": N_("Please choose a language."),
     "choose_organisation": N_("Please choose an organisation from the list, or any organisation."),
+    "organisation_gone": N_(
+        "This organisation no longer offers counselling here. Please choose another one, or "
+        "any organisation."
+    ),
     "choose_time": N_("Please choose a time."),
     "name_required": N_("Please enter your name."),
     "too_long": N_("This is too long."),

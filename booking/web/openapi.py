@@ -405,7 +405,7 @@ def openapi_document(base_url: str) -> dict[str, Any]:
         },
     }
     string_or_int = {"oneOf": [{"type": "string"}, {"type": "integer"}]}
-    return {
+    document: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {
             "title": "Welcome service counselling bookings",
@@ -818,3 +818,18 @@ def openapi_document(base_url: str) -> dict[str, Any]:
             },
         },
     }
+    return _with_common_answers(document)
+
+
+def _with_common_answers(document: dict[str, Any]) -> dict[str, Any]:
+    """What any operation that takes a body may answer before its handler reads it
+    (booking/web/params.py, booking/web/input_limits.py): 400 for a body that is not JSON (or
+    nested too deep to read), 413 for one over the limit."""
+    for item in document["paths"].values():
+        for method, operation in item.items():
+            if method not in ("post", "put", "patch"):
+                continue
+            answers = operation["responses"]
+            answers.setdefault("400", _error("bad_request: the body cannot be read as JSON."))
+            answers.setdefault("413", _error("too_large: the body is too large."))
+    return document

@@ -89,9 +89,12 @@ async def addon_times(request: Request) -> Response:
     return await _times_page(request, link, choice, params)
 
 
-async def _start_page(request: Request, errors: Mapping[str, str]) -> Response:
-    """The first step: what the service is, then topic and language."""
-    params = request.query_params
+async def _start_page(
+    request: Request, errors: Mapping[str, str], values: Mapping[str, object] | None = None
+) -> Response:
+    """The first step: what the service is, then topic and language. ``values``: the link and
+    the choice when they came in a form (the booking's POST), not in the query."""
+    params: Mapping[str, object] = request.query_params if values is None else values
     link = _link(request, params)
     location, _ = await bookings.resolve_link(link, _now(request))
     return render(
@@ -189,7 +192,7 @@ async def addon_book(request: Request) -> Response:
     link = _link(request, data)
     choice, choice_errors = await _read_choice(data)
     if choice is None:
-        return await _start_page(request, choice_errors)
+        return await _start_page(request, choice_errors, data)
     slot, _slot_errors = read_start({"start": data.get("slot", "")})
     if slot is None:
         return await _times_page(request, link, choice, data, status=422)

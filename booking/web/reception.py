@@ -57,6 +57,6 @@ async def check_in(request: Request) -> Response:
 routes: list[BaseRoute] = [
     staff_route("/staff/reception", desk, "reception_desk"),
     staff_route(
-        "/staff/reception/{booking_id:int}/check-in", check_in, "reception_desk", methods=["POST"]
+        "/staff/reception/{booking_id:id}/check-in", check_in, "reception_desk", methods=["POST"]
     ),
 ]

@@ -27,6 +27,7 @@ from booking.services import schedule as service
 from booking.services.days import local_date, zone_of
 from booking.staff_vocabulary import REFERRALS
 from booking.vocabulary import TOPICS, language_name
+from booking.web import params
 from booking.web.auth import request_time, staff_page, staff_route
 from booking.web.errors import error_page
 from booking.web.rendering import translate
@@ -54,18 +55,27 @@ class ScheduleQuery:
 def _date(text: str | None, default: date) -> date:
     if not text:
         return default
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise BadQuery("date") from None
+    day = params.day(text)
+    if day is None:
+        raise BadQuery("date")
+    return day
 
 
-def _int(text: str | None, field: str) -> int | None:
+def _id(text: str | None, field: str) -> int | None:
     if not text:
         return None
-    if not text.isdigit() or len(text) > 9:
+    found = params.record_id(text)
+    if found is None:
         raise BadQuery(field)
-    return int(text)
+    return found
+
+
+def _code(text: str) -> str:
+    """A code that could exist; one that cannot names nothing (NotFound, as an unknown one)."""
+    found = params.code(text)
+    if found is None:
+        raise NotFound()
+    return found
 
 
 async def _query(request: Request, *, for_api: bool) -> ScheduleQuery:
@@ -73,11 +83,11 @@ async def _query(request: Request, *, for_api: bool) -> ScheduleQuery:
 
     The API needs a location and answers with all the caller may see; the page falls back
     to the first location and opens on a counsellor's own sessions."""
-    params = request.query_params
+    query = request.query_params
     principal: Principal = request.state.principal
-    code = params.get("location", "")
+    code = query.get("location", "")
     if code:
-        location = await service.location_by_code(code)
+        location = await service.location_by_code(_code(code))
     elif for_api:
         raise BadQuery("location")
     else:
@@ -87,13 +97,13 @@ async def _query(request: Request, *, for_api: bool) -> ScheduleQuery:
         location = found
     now = request_time(request)
     today = local_date(now, location)
-    day = _date(params.get("date"), today)
+    day = _date(query.get("date"), today)
 
     organisation = None
-    if params.get("organisation"):
-        organisation = await service.organisation_by_code(params["organisation"])
-    counsellor_id = _int(params.get("counsellor"), "counsellor")
-    view = params.get("view", "")
+    if query.get("organisation"):
+        organisation = await service.organisation_by_code(_code(query["organisation"]))
+    counsellor_id = _id(query.get("counsellor"), "counsellor")
+    view = query.get("view", "")
     own_view = view != "organisation" and counsellor_id is None and organisation is None
     if principal.role == COUNSELLOR and own_view and not for_api:
         counsellor_id = request.state.user.counsellor_id
@@ -315,13 +325,13 @@ routes: list[BaseRoute] = [
     staff_route("/staff/schedule", schedule_page, "view_schedule"),
     staff_route("/staff/schedule/print", schedule_print, "view_schedule"),
     staff_route(
-        "/staff/bookings/{booking_id:int}/attendance",
+        "/staff/bookings/{booking_id:id}/attendance",
         attendance,
         "record_outcome",
         methods=["POST"],
     ),
     staff_route(
-        "/staff/bookings/{booking_id:int}/outcome",
+        "/staff/bookings/{booking_id:id}/outcome",
         outcome_form,
         "record_outcome",
         methods=["GET", "POST"],

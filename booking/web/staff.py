@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -11,6 +9,7 @@ from starlette.routing import Route
 from booking.errors import DomainError
 from booking.models import ROLES, ApiToken, AuditEntry, Counsellor, StaffUser
 from booking.services import accounts
+from booking.web import params
 from booking.web.auth import (
     PASSWORD_PAGE,
     csrf_ok,
@@ -20,7 +19,7 @@ from booking.web.auth import (
     staff_page,
     staff_route,
 )
-from booking.web.errors import error_page
+from booking.web.errors import BadRequest, error_page
 from booking.web.rendering import translate
 from booking.web.staff_messages import ACCOUNT_MESSAGES
 
@@ -108,7 +107,7 @@ async def users(request: Request) -> Response:
                 str(form.get("role", "")),
                 request.state.user.username,
                 request_time(request),
-                counsellor_id=int(counsellor) if counsellor.isdigit() else None,
+                counsellor_id=params.record_id(counsellor) if counsellor else None,
             )
         except accounts.AccountInvalid as problem:
             error = translate(request, ACCOUNT_MESSAGES[problem.code])
@@ -154,8 +153,7 @@ async def token_revoke(request: Request) -> Response:
 
 
 async def audit(request: Request) -> Response:
-    page_text = request.query_params.get("page", "1")
-    page = max(1, int(page_text)) if page_text.isdigit() else 1
+    page = params.page_number(request.query_params.get("page"))
     query = AuditEntry.all().order_by("-at", "-id")
     total = await query.count()
     entries = await query.offset((page - 1) * AUDIT_PAGE_SIZE).limit(AUDIT_PAGE_SIZE)
@@ -168,8 +166,8 @@ async def audit(request: Request) -> Response:
 
 async def api_token(request: Request) -> Response:
     try:
-        data = json.loads(await request.body())
-    except (ValueError, UnicodeDecodeError):
+        data = params.parse_json(await request.body())
+    except BadRequest:
         data = None
     if not isinstance(data, dict) or not all(
         isinstance(data.get(k), str) for k in ("username", "password")
@@ -208,11 +206,11 @@ routes = [
     staff_route("/staff/password", password, "change_password", methods=["GET", "POST"]),
     staff_route("/staff/users", users, "manage_users", methods=["GET", "POST"]),
     staff_route(
-        "/staff/users/{user_id:int}/active", user_active, "manage_users", methods=["GET", "POST"]
+        "/staff/users/{user_id:id}/active", user_active, "manage_users", methods=["GET", "POST"]
     ),
     staff_route("/staff/tokens", tokens, "manage_tokens"),
     staff_route(
-        "/staff/tokens/{token_id:int}/revoke", token_revoke, "manage_tokens", methods=["POST"]
+        "/staff/tokens/{token_id:id}/revoke", token_revoke, "manage_tokens", methods=["POST"]
     ),
     staff_route("/staff/audit", audit, "read_audit"),
     staff_route("/api/v1/auth/me", api_me, "staff_home"),

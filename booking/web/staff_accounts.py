@@ -11,6 +11,7 @@ from starlette.routing import Route
 
 from booking.models import ROLES, Counsellor, StaffUser
 from booking.services import accounts
+from booking.web import params
 from booking.web.auth import request_time, staff_page, staff_route
 from booking.web.errors import error_page
 from booking.web.rendering import translate
@@ -19,13 +20,8 @@ from booking.web.staff_messages import ACCOUNT_MESSAGES
 USERS = "/staff/users"
 
 
-MAX_ID = 2**31 - 1  # the column's range on PostgreSQL; anything above names no account
-
-
 async def _target(request: Request) -> StaffUser | None:
-    user_id: int = request.path_params["user_id"]
-    if user_id > MAX_ID:
-        return None
+    user_id: int = request.path_params["user_id"]  # {user_id:id}: within the column's range
     user: StaffUser | None = await StaffUser.get_or_none(id=user_id).prefetch_related("counsellor")
     return user
 
@@ -68,9 +64,7 @@ async def account_role(request: Request) -> Response:
         return error_page(request, "forbidden", 403)  # an admin cannot demote themselves
     form = await request.form()
     role, counsellor = str(form.get("role", "")), str(form.get("counsellor", ""))
-    counsellor_id = int(counsellor) if counsellor.isascii() and counsellor.isdigit() else None
-    if counsellor_id is not None and counsellor_id > MAX_ID:
-        counsellor_id = None
+    counsellor_id = params.record_id(counsellor)
     try:
         await accounts.change_role(
             user.id, role, counsellor_id, request.state.user.username, request_time(request)
@@ -109,10 +103,10 @@ async def account_unlock(request: Request) -> Response:
 
 
 routes: list[Route] = [
-    staff_route(USERS + "/{user_id:int}", account, "manage_users"),
-    staff_route(USERS + "/{user_id:int}/role", account_role, "manage_users", methods=["POST"]),
+    staff_route(USERS + "/{user_id:id}", account, "manage_users"),
+    staff_route(USERS + "/{user_id:id}/role", account_role, "manage_users", methods=["POST"]),
     staff_route(
-        USERS + "/{user_id:int}/reset", account_reset, "manage_users", methods=["GET", "POST"]
+        USERS + "/{user_id:id}/reset", account_reset, "manage_users", methods=["GET", "POST"]
     ),
-    staff_route(USERS + "/{user_id:int}/unlock", account_unlock, "manage_users", methods=["POST"]),
+    staff_route(USERS + "/{user_id:id}/unlock", account_unlock, "manage_users", methods=["POST"]),
 ]

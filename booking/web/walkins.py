@@ -397,7 +397,7 @@ routes: list[BaseRoute] = [
         "/staff/reception/walk-ins", reception, "walk_in_reception", methods=["GET", "POST"]
     ),
     staff_route(
-        "/staff/reception/walk-ins/{ticket_id:int}/ticket", ticket_slip, "walk_in_reception"
+        "/staff/reception/walk-ins/{ticket_id:id}/ticket", ticket_slip, "walk_in_reception"
     ),
     Route("/t/{token}", ticket_status, name="ticket_status"),
     Route("/display/{location_code}", display, name="display"),

@@ -230,7 +230,7 @@ routes: list[BaseRoute] = [
         name="api_call_next",
     ),
     staff_route(
-        "/api/v1/walk-ins/{ticket_id:int}/{action}",
+        "/api/v1/walk-ins/{ticket_id:id}/{action}",
         act,
         "walk_in_desk",
         methods=["POST"],
