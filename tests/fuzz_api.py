@@ -30,7 +30,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,7 +40,7 @@ import httpx2 as httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.live import PROJECT_ROOT, free_port, stop
+from tests.live import live_service
 
 CHECKS = ",".join(
     [
@@ -82,51 +81,16 @@ def database(kind: str, tmp: Path) -> Iterator[str]:
 @contextmanager
 def serving(database_url: str, tmp: Path) -> Iterator[str]:
     """The demo service on a free port over ``database_url``, until the block ends."""
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BOOKING_")}
-    env.update(
-        BOOKING_DEMO="1",
-        BOOKING_DEMO_PASSWORD=PASSWORD,
-        BOOKING_DATABASE_URL=database_url,
-        BOOKING_HOST="127.0.0.1",
-        BOOKING_PORT=str(port),
-        BOOKING_BASE_URL=base_url,
-        BOOKING_LOG_LEVEL="warning",
-        BOOKING_MAIL_SENDER="0",
-        BOOKING_MAIL_DIR=str(tmp / "mail"),
-    )
-    subprocess.run([sys.executable, "-m", "booking", "demo"], env=env, cwd=PROJECT_ROOT, check=True)
-    log_path = tmp / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "booking", "serve"],
-            env=env,
-            cwd=PROJECT_ROOT,
-            stdout=log,
-            stderr=log,
-            start_new_session=True,
-        )
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                if process.poll() is not None:
-                    raise SystemExit(f"the service did not start:\n{log_path.read_text()}")
-                try:
-                    if httpx.get(f"{base_url}/healthz", timeout=1.0).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise SystemExit("the service did not start within 30 s")
-                time.sleep(0.1)
-            yield base_url
-        finally:
-            stop(process)
-            # What the server logged (never personal data): shown when something failed.
-            errors = [line for line in log_path.read_text().splitlines() if "ERROR" in line]
-            if errors:
-                print("\n".join(["server errors:", *errors]), file=sys.stderr)
+    try:
+        with live_service(tmp, database_url, BOOKING_DEMO_PASSWORD=PASSWORD) as service:
+            yield service.base_url
+    finally:
+        # What the server logged (never personal data): shown when something failed.
+        log_path = tmp / "server.log"
+        log = log_path.read_text() if log_path.exists() else ""
+        errors = [line for line in log.splitlines() if "ERROR" in line]
+        if errors:
+            print("\n".join(["server errors:", *errors]), file=sys.stderr)
 
 
 def token_for(base_url: str, username: str) -> str:

@@ -124,9 +124,12 @@ class LiveService:
 
 
 @contextmanager
-def live_service(tmp: Path, **settings: str) -> Iterator[LiveService]:
-    """The demo service on a free port, until the block ends."""
-    database_url = f"sqlite://{tmp / 'live.sqlite3'}"
+def live_service(
+    tmp: Path, database_url: str | None = None, **settings: str
+) -> Iterator[LiveService]:
+    """The demo service on a free port, until the block ends (on a new SQLite file in ``tmp``
+    unless ``database_url`` names an empty database)."""
+    database_url = database_url or f"sqlite://{tmp / 'live.sqlite3'}"
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("BOOKING_")}
