@@ -456,3 +456,22 @@ async def test_sign_in_never_redirects_to_another_site(staff: Service) -> None:
         await staff.client.post(
             "/logout", data={"csrf": csrf_of((await staff.client.get("/staff")).text)}
         )
+
+
+async def test_staff_screens_are_never_kept_in_a_cache(staff: Service) -> None:
+    """Reception and counsellors share office computers: the day's names and phone numbers
+    must not stay in the browser's cache for the next person at the desk."""
+    await sign_in(staff.client, "admin")
+    for path in ("/staff", "/staff/schedule", "/staff/reception", "/staff/admin/mail"):
+        answer = await staff.client.get(path)
+        assert answer.status_code == 200, path
+        assert answer.headers["cache-control"] == "no-store", path
+    token = await staff.client.post(
+        "/api/v1/auth/token", json={"username": "reception", "password": PASSWORD}
+    )
+    schedule = await staff.client.get(
+        "/api/v1/schedule?location=hsc&date=2026-11-23",
+        headers={"Authorization": f"Bearer {token.json()['token']}"},
+    )
+    assert schedule.status_code == 200 and schedule.headers["cache-control"] == "no-store"
+    assert "cache-control" not in (await staff.client.get("/")).headers  # the public pages may

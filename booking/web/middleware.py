@@ -27,9 +27,10 @@ SECURITY_HEADERS = {
     ),
 }
 
-# Answers about one booking show the applicant's name, e-mail and phone: never kept by a
-# browser cache or a proxy, whatever the answer (pages, redirects, errors).
-NO_STORE_PREFIXES = ("/manage/", "/api/v1/bookings/")
+# Answers about one booking show the applicant's name, e-mail and phone, and staff screens
+# show the day's names and numbers on shared office computers: never kept by a browser cache
+# or a proxy, whatever the answer (pages, redirects, errors).
+NO_STORE_PREFIXES = ("/manage/", "/api/v1/bookings/", "/staff", "/api/v1/schedule")
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
