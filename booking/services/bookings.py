@@ -353,9 +353,7 @@ async def _follow_up_times(booking: Booking, now: datetime, when: date) -> tuple
     if when not in move_days(booking, now):
         return day, []
     organisation = requested_organisation(booking) or booking.organisation.code
-    slots = whole_day_slots(
-        day, when, location, organisation, booking.topic, booking.language, now
-    )
+    slots = whole_day_slots(day, when, location, organisation, booking.topic, booking.language, now)
     return day, [s for s in slots if s.start != booking.start]
 
 
