@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -14,10 +15,18 @@ from booking.demo import load_demo
 from booking.limits import BookingLimits
 from booking.models import Booking, Counsellor
 from booking.services.short_codes import hash_short_code, normalise
-from booking.web.follow_up_slip import FOLLOW_UP_SLIP_TEXTS
+from booking.web.follow_up_slip import FOLLOW_UP_SLIP_TEXTS, printed_slip, slip_blocks
 from booking.web.walkins import qr_svg
+from integrations.escpos import PrinterSetupError, SlipFonts, render_slip
 from tests.conftest import Clock, Service, at, clear_database, make_settings
 from tests.test_desk import DESK, open_desk, press
+from tests.test_escpos import (
+    PrinterServer,
+    printed_image,
+    qr_modules,
+    read_qr,
+    service_with_printer,
+)
 from tests.test_schedule import bearer
 from tests.test_walkins_api import register
 
@@ -47,7 +56,9 @@ async def follow_up(
     values = {"day": "2026-11-24", "slot": "2026-11-24T10:00:00+01:00", **fields}
     status, where = await press(staff, form(ticket["id"]), **values)
     assert status == 303, where
-    return await Booking.get(channel="follow_up").prefetch_related("organisation", "room")
+    return await Booking.get(channel="follow_up").prefetch_related(
+        "location", "organisation", "room"
+    )
 
 
 def manage_url(staff: Service, booking: Booking) -> str:
@@ -225,3 +236,42 @@ async def test_guessing_codes_meets_the_client_limit(limited: Service) -> None:
         for c in "23456789ABCDEFGHJKLMN"
     ]
     assert answers == [404] * 20 + [429]
+
+
+@pytest.fixture(scope="module")
+def fonts() -> SlipFonts:
+    try:
+        return SlipFonts.find()
+    except PrinterSetupError as error:
+        pytest.skip(f"ESC/POS slips cannot be drawn on this machine: {error}")
+
+
+async def test_the_slip_goes_to_the_ticket_printer_too(
+    fonts: SlipFonts,
+    database: str,
+    clock: Clock,
+    staff_password_hash: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="booking")
+    async with (
+        PrinterServer().running() as printer,
+        service_with_printer(database, clock, staff_password_hash, printer.port) as service,
+    ):
+        booking = await follow_up(service, "lhh2", language="ar")
+        page = await print_slip(service, booking.id)
+        assert page.status_code == 200 and "Sent to the ticket printer." in page.text
+        printed = await printer.next_slip()
+        found = CODE.search(page.text)
+        assert found
+        url = manage_url(service, booking)
+        assert read_qr(printed_image(printed)) == qr_modules(url)
+        # The same texts, code and facts as the browser slip, drawn as the walk-in slip is.
+        blocks = slip_blocks(service.app.state.renderer, booking, "http://test/m")
+        expected = render_slip(printed_slip(booking, blocks, found.group(1), url), fonts)
+        assert printed_image(printed).tobytes() == expected.tobytes()
+        slip = printed_slip(booking, blocks, found.group(1), url)
+        assert slip.label == found.group(1) and slip.name == f"follow-up {booking.reference}"
+        assert [b.language for b in slip.blocks] == ["ar", "de"]
+        assert f"Buchungsnummer: {booking.reference}" in slip.blocks[1].lines
+    assert found.group(1) not in caplog.text

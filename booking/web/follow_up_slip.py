@@ -2,6 +2,7 @@
 organisation and reference in the visitor's language and in German, a QR code that opens the
 manage page, and a short code to type at ``/m`` for those who cannot scan.
 
+On the ESC/POS printer too when one is configured (in the background, as the walk-in slip).
 Printing is a POST that issues a new short code (booking/services/short_codes.py): the code is
 shown on this page only, and a second slip makes the first one's code useless. The QR code
 carries the manage link, which the desk already showed once; the same link is in every mail.
@@ -22,10 +23,12 @@ from booking.models import Booking, Location
 from booking.services import bookings, short_codes
 from booking.services import desk as desk_service
 from booking.services.days import zone_of
+from booking.services.ticket_printing import BackgroundPrinter
 from booking.vocabulary import FOLLOW_UP, N_
 from booking.web.auth import request_time, staff_page, staff_route
 from booking.web.rendering import Renderer
 from booking.web.walkins import FALLBACK_VISITOR_LANGUAGE, SLIP_LANGUAGE, qr_svg
+from integrations.escpos import Slip, TextBlock
 
 # The slip's captions, in the visitor's language and in German.
 FOLLOW_UP_SLIP_TEXTS: dict[str, str] = {
@@ -78,6 +81,35 @@ def slip_blocks(renderer: Renderer, booking: Booking, short_url: str) -> list[Bl
     return blocks
 
 
+def printed_slip(booking: Booking, blocks: list[Block], code: str, manage_url: str) -> Slip:
+    """The browser slip as plain data for the ESC/POS printer: the code large, under the first
+    language's "enter this code", then each language's facts, then the QR code."""
+    room = booking.room.name if booking.room else ""
+
+    def lines(block: Block, first: bool) -> tuple[str, ...]:
+        t = block.texts
+        facts = [
+            t["title"],
+            f"{t['date']}: {block.date}",
+            f"{t['time']}: {block.time}",
+            *([f"{t['room']}: {room}"] if room else []),
+            f"{t['organisation']}: {booking.organisation.name}",
+            f"{t['reference']}: {booking.reference}",
+        ]
+        return tuple(facts if first else [*facts, t["manage"]])
+
+    return Slip(
+        place=booking.location.name,
+        label=code,
+        blocks=tuple(
+            TextBlock(b.lang, b.dir, b.texts["manage"], lines(b, i == 0))
+            for i, b in enumerate(blocks)
+        ),
+        status_url=manage_url,
+        named=f"follow-up {booking.reference}",  # never the code
+    )
+
+
 async def _follow_up_of_colleague(request: Request) -> Booking:
     """A planned follow-up of the signed-in counsellor's organisation (a colleague may print
     the slip again when the visitor comes back); NotFound or NotChangeable otherwise."""
@@ -106,6 +138,9 @@ async def print_slip(request: Request) -> Response:
     short_url = f"{request.app.state.settings.base_url}/m"
     location: Location = booking.location
     blocks = slip_blocks(request.app.state.renderer, booking, short_url)
+    printer: BackgroundPrinter | None = request.app.state.ticket_printer
+    if printer is not None:
+        printer.submit(printed_slip(booking, blocks, code, manage_url))  # returns at once
     return staff_page(
         request,
         "staff/follow_up_slip.html",
@@ -117,6 +152,7 @@ async def print_slip(request: Request) -> Response:
             "short_url": short_url,
             "qr": qr_svg(manage_url, blocks[0].texts["manage"]),
             "back": f"/staff/desk?location={location.code}",
+            "sent_to_printer": printer is not None,
         },
     )
 
