@@ -1,12 +1,13 @@
 """The short code on a follow-up's printed slip: typed at ``/m``, it opens the manage page.
 
 Ten characters from the reference alphabet (no 0/O, 1/I) carry 50 bits. Typing is what the
-code is for, so it has to be short; guessing is what it must resist. Each guess is a POST
-counted by the client limit (20 writes in 10 minutes per address, booking/limits.py): even with
-a thousand addresses and ten thousand live codes, one hit takes about 2^50 / 10^4 / 2,000 per
-10 minutes, some half a million years. The code is stored only as an HMAC keyed by the secret
-key, so a copy of the database alone does not let anyone try the 2^50 codes offline (plain
-SHA-256 of 50 bits would fall to a graphics card in a day).
+code is for, so it has to be short; guessing is what it must resist. Only the codes of sessions
+still planned open anything (a few hundred at a location, say 10^4 to be generous), and each
+guess is a POST counted by the client limit (20 writes in 10 minutes per address,
+booking/limits.py). With a thousand addresses, 2^50 / 10^4 / (20,000 per 10 minutes) is about a
+century of guessing for one hit. The code is stored only as an HMAC keyed by the secret key, so
+a copy of the database alone does not let anyone try the 2^50 codes offline (plain SHA-256 of
+50 bits would fall to a graphics card in days).
 
 A new slip issues a new code and the old one stops working: the code is shown only on the
 slip, never again, like the manage link at the desk; a visitor who lost the slip gets a new
@@ -18,12 +19,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from datetime import UTC, datetime
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from booking.errors import NotFound
-from booking.models import Booking
+from booking.models import BOOKED, Booking
 from booking.services.bookings import REFERENCE_ALPHABET
 
 LENGTH = 10  # 50 bits: see the module's docstring
@@ -65,12 +67,15 @@ async def issue(booking_id: int, secret: str) -> str:
     raise RuntimeError("no free short code after three tries")
 
 
-async def find_by_short_code(secret: str, typed: str) -> Booking:
-    """The booking with this code; NotFound for anything else."""
+async def find_by_short_code(secret: str, typed: str, now: datetime) -> Booking:
+    """The planned session (not yet begun) with this code; NotFound for anything else. The
+    QR code's manage link still opens a past or cancelled one."""
     code = normalise(typed)
     if code is None:
         raise NotFound()
-    booking = await Booking.get_or_none(short_code_hash=hash_short_code(secret, code))
+    booking = await Booking.get_or_none(
+        short_code_hash=hash_short_code(secret, code), status=BOOKED, start__gt=now.astimezone(UTC)
+    )
     if booking is None:
         raise NotFound()
     return booking

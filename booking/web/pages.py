@@ -356,7 +356,7 @@ async def short_code(request: Request) -> Response:
     url = None
     try:
         booking = await short_codes.find_by_short_code(
-            request.app.state.settings.secret_key.value, typed
+            request.app.state.settings.secret_key.value, typed, _now(request)
         )
         url = request.app.state.mailer.manage_url(booking, booking.manage_token_hash)
     except NotFound:
