@@ -18,7 +18,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from booking.errors import NotChangeable, NotFound
-from booking.i18n import text_direction, time_format, visitor_language
+from booking.i18n import isolate_ltr, text_direction, time_format, visitor_language
 from booking.models import Booking, Location
 from booking.services import bookings, short_codes
 from booking.services import desk as desk_service
@@ -71,7 +71,7 @@ def slip_blocks(renderer: Renderer, booking: Booking, short_url: str) -> list[Bl
     blocks = []
     for language in slip_languages(booking):
         texts = {key: renderer.gettext(language, t) for key, t in FOLLOW_UP_SLIP_TEXTS.items()}
-        texts["manage"] = texts["manage"] % {"url": short_url}
+        texts["manage"] = texts["manage"] % {"url": isolate_ltr(short_url, language)}
         start, end = (
             format_time(moment, format=time_format(language), tzinfo=zone, locale=language)
             for moment in (booking.start, booking.end)
@@ -88,13 +88,17 @@ def printed_slip(booking: Booking, blocks: list[Block], code: str, manage_url: s
 
     def lines(block: Block, first: bool) -> tuple[str, ...]:
         t = block.texts
+
+        def ltr(text: str) -> str:
+            return isolate_ltr(text, block.lang)
+
         facts = [
             t["title"],
             f"{t['date']}: {block.date}",
-            f"{t['time']}: {block.time}",
-            *([f"{t['room']}: {room}"] if room else []),
+            f"{t['time']}: {ltr(block.time)}",
+            *([f"{t['room']}: {ltr(room)}"] if room else []),
             f"{t['organisation']}: {booking.organisation.name}",
-            f"{t['reference']}: {booking.reference}",
+            f"{t['reference']}: {ltr(booking.reference)}",
         ]
         return tuple(facts if first else [*facts, t["manage"]])
 
