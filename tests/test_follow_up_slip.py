@@ -165,8 +165,12 @@ async def test_only_colleagues_print_and_only_planned_follow_ups(staff: Service)
     staff.client.cookies.clear()
     await open_desk(staff, "caritas1")  # another organisation
     assert (await print_slip(staff, booking.id)).status_code == 404
+    tuesday = "/staff/schedule?date=2026-11-24&view=organisation&lang=en"
+    assert slip_of(booking.id) not in (await staff.client.get(tuesday)).text
     staff.client.cookies.clear()
     await open_desk(staff, "awo2")  # a colleague, when the visitor comes back for a new slip
+    schedule = (await staff.client.get(tuesday)).text
+    assert f'action="{slip_of(booking.id)}"' in schedule and "New slip" in schedule
     assert (await print_slip(staff, booking.id)).status_code == 200
     await Booking.filter(id=booking.id).update(status="cancelled", slot_key=None)
     assert (await print_slip(staff, booking.id)).status_code == 409

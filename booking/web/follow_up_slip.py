@@ -11,18 +11,21 @@ carries the manage link, which the desk already showed once; the same link is in
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from babel.dates import format_date, format_time
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
+from booking.access import allowed
 from booking.errors import NotChangeable, NotFound
 from booking.i18n import isolate_ltr, text_direction, time_format, visitor_language
-from booking.models import Booking, Location
+from booking.models import BOOKED, Booking, Counsellor, Location
 from booking.services import bookings, short_codes
 from booking.services import desk as desk_service
 from booking.services.days import zone_of
+from booking.services.schedule import Entry
 from booking.services.ticket_printing import BackgroundPrinter
 from booking.vocabulary import FOLLOW_UP, N_
 from booking.web.auth import request_time, staff_page, staff_route
@@ -112,6 +115,26 @@ def printed_slip(booking: Booking, blocks: list[Block], code: str, manage_url: s
         status_url=manage_url,
         named=f"follow-up {booking.reference}",  # never the code
     )
+
+
+async def reprintable(request: Request, entries: list[Entry], now: datetime) -> set[int]:
+    """The schedule's follow-ups whose slip the signed-in counsellor may print again: planned,
+    ahead, and of their organisation (for the schedule's "New slip")."""
+    principal = request.state.principal
+    counsellor_id = getattr(request.state.user, "counsellor_id", None)
+    if not allowed(principal, "walk_in_desk") or counsellor_id is None:
+        return set()
+    counsellor = await Counsellor.get_or_none(id=counsellor_id).prefetch_related("organisation")
+    if counsellor is None:
+        return set()
+    return {
+        e.id
+        for e in entries
+        if e.channel == FOLLOW_UP
+        and e.status == BOOKED
+        and e.start > now
+        and e.organisation == counsellor.organisation.code
+    }
 
 
 async def _follow_up_of_colleague(request: Request) -> Booking:
