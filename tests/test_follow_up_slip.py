@@ -11,14 +11,14 @@ import httpx2 as httpx
 import pytest
 
 from booking.app import create_app
-from booking.demo import load_demo
+from booking.demo import load_demo, load_demo_accounts
 from booking.limits import BookingLimits
 from booking.models import Booking, Counsellor
 from booking.services.short_codes import hash_short_code, normalise
 from booking.web.follow_up_slip import FOLLOW_UP_SLIP_TEXTS, printed_slip, slip_blocks
 from booking.web.walkins import qr_svg
 from integrations.escpos import PrinterSetupError, SlipFonts, render_slip
-from tests.conftest import Clock, Service, at, clear_database, make_settings
+from tests.conftest import STAFF_PASSWORD, Clock, Service, at, clear_database, make_settings
 from tests.test_desk import DESK, open_desk, press
 from tests.test_escpos import (
     PrinterServer,
@@ -227,13 +227,14 @@ async def test_phone_and_e_mail_are_optional_and_checked(staff: Service) -> None
 
 
 @pytest.fixture
-async def limited(database: str, clock: Clock) -> AsyncIterator[Service]:
-    """The service with the limits as a real installation has them."""
+async def limited(database: str, clock: Clock, staff_password_hash: str) -> AsyncIterator[Service]:
+    """The service with the limits as a real installation has them, and the demo staff."""
     settings = make_settings(database, booking_limits=BookingLimits())
     app = create_app(settings, clock=clock)
     async with app.router.lifespan_context(app):
         await clear_database()
         await load_demo()
+        await load_demo_accounts(STAFF_PASSWORD, password_hash=staff_password_hash)
         transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 50000))
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             yield Service(app, client, clock, settings)
@@ -246,6 +247,21 @@ async def test_guessing_codes_meets_the_client_limit(limited: Service) -> None:
         for c in "23456789ABCDEFGHJKLMN"
     ]
     assert answers == [404] * 20 + [429]
+
+
+async def test_moving_a_follow_up_meets_the_limit_per_booking(limited: Service) -> None:
+    booking = await follow_up(limited)
+    token = manage_url(limited, booking).rsplit("/", 1)[1]
+    limited.client.cookies.clear()  # the visitor: signed-in staff are exempt
+    moves = [
+        (
+            await limited.client.post(
+                f"/manage/{token}/reschedule", data={"slot": f"2026-11-25T{hour}:00:00+01:00"}
+            )
+        ).status_code
+        for hour in ("09", "10", "11", "13", "14", "15")
+    ]
+    assert moves == [303] * 5 + [429]  # five moves of one booking in 24 hours
 
 
 @pytest.fixture(scope="module")
