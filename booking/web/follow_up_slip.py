@@ -5,7 +5,7 @@ manage page, and a short code to type at ``/m`` for those who cannot scan.
 On the ESC/POS printer too when one is configured (in the background, as the walk-in slip).
 Printing is a POST that issues a new short code (booking/services/short_codes.py): the code is
 shown on this page only, and a second slip makes the first one's code useless. The QR code
-carries the manage link, which the desk already showed once; the same link is in every mail.
+carries the manage link, the same as in every mail (derived from the booking's nonce).
 """
 
 from __future__ import annotations
