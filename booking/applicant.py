@@ -91,6 +91,13 @@ def email_problem(email: str) -> str | None:
     return None
 
 
+def phone_problem(phone: str) -> str | None:
+    """The error code for a phone number typed (already trimmed), or None."""
+    if len(phone) > PHONE_MAX or not _PHONE.match(phone):
+        return "phone_invalid"
+    return None
+
+
 def read_contact(data: Mapping[str, object]) -> tuple[Contact | None, dict[str, str]]:
     errors: dict[str, str] = {}
     name = " ".join(_text(data, "name").split())
@@ -102,8 +109,9 @@ def read_contact(data: Mapping[str, object]) -> tuple[Contact | None, dict[str, 
     if email_error:
         errors["email"] = email_error
     phone = _text(data, "phone")
-    if phone and (len(phone) > PHONE_MAX or not _PHONE.match(phone)):
-        errors["phone"] = "phone_invalid"
+    phone_error = phone_problem(phone) if phone else None
+    if phone_error:
+        errors["phone"] = phone_error
     consent = data.get("consent")
     if consent not in (True, "on", "true", "1", "yes"):
         errors["consent"] = "consent_required"

@@ -233,6 +233,9 @@ class Booking(Model):
     # The manage token is derived from this nonce and the secret key, so that later mails
     # (reminder, changes made by staff) can carry the link; NULL for bookings made before.
     token_nonce = fields.CharField(max_length=32, null=True)
+    # The short code on a follow-up's printed slip (booking/services/short_codes.py), as a keyed
+    # hash; NULL until a slip is printed, replaced when a new one is.
+    short_code_hash = fields.CharField(max_length=64, null=True, unique=True)
     # Set while the booking is active, NULL once cancelled; unique, so the database itself
     # refuses a second active booking of a counsellor's slot or of an office appointment.
     slot_key = fields.CharField(max_length=64, null=True, unique=True)

@@ -102,11 +102,16 @@ class Slip:
     """One walk-in ticket as it is printed: what the browser slip shows, as plain data."""
 
     place: str
-    label: str  # "W 007"
+    label: str  # "W 007"; a follow-up's short code
     blocks: tuple[TextBlock, ...]
     # The status page's address carries the visitor's token: kept out of reprs and so of logs.
     status_url: str | None = field(default=None, repr=False)
     time: str = ""  # "2026-11-23 10:05"
+    named: str = ""  # what logs call the slip, if not the label (a short code is a secret)
+
+    @property
+    def name(self) -> str:
+        return self.named or self.label
 
 
 class TicketPrinter(Protocol):

@@ -12,7 +12,7 @@ import hashlib
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
@@ -39,13 +39,16 @@ from booking.models import (
 )
 from booking.plan import room_for
 from booking.services import fairness, outbox, privacy
-from booking.services.days import Day, load_day, local_date, rules_of
+from booking.services.days import Day, load_day, local_date, rules_of, whole_day_slots
 from booking.services.limits import NO_LIMITS, Limiter
 from booking.slots import Interval, Slot, free_slots, languages_on_duty
-from booking.vocabulary import COMMON_LANGUAGES, FALLBACK_LANGUAGES
+from booking.vocabulary import COMMON_LANGUAGES, FALLBACK_LANGUAGES, FOLLOW_UP
 from integrations.office_link import LinkError, OfficeLink, verify
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read out on the phone
+# A follow-up has no office appointment to stay near: it moves within a week either side of
+# its day (not into the past), at the same location and with the same organisation.
+FOLLOW_UP_MOVE_DAYS = 7
 
 
 def new_token() -> str:
@@ -305,10 +308,17 @@ def changeable(booking: Booking, now: datetime) -> bool:
     return booking.status == BOOKED and booking.start > now
 
 
-async def _other_times(booking: Booking, now: datetime) -> tuple[Day, list[Slot]]:
+async def _other_times(
+    booking: Booking, now: datetime, when: date | None = None
+) -> tuple[Day, list[Slot]]:
     """The day and the slots of the booking's office appointment, the booking left out of
-    the busy times (so it may move next door) and its own time left out of the slots."""
+    the busy times (so it may move next door) and its own time left out of the slots. For a
+    follow-up (no office appointment): the free times of ``when`` if it is one of its move
+    days."""
     location: Location = booking.location
+    if booking.appointment_id is None:  # type: ignore[attr-defined]
+        assert when is not None, "a follow-up's times are asked for one day"
+        return await _follow_up_times(booking, now, when)
     appointment = await OfficeAppointment.get(id=booking.appointment_id)  # type: ignore[attr-defined]
     interval = Interval(
         appointment.start, appointment.start + timedelta(minutes=appointment.duration_minutes)
@@ -328,6 +338,25 @@ async def _other_times(booking: Booking, now: datetime) -> tuple[Day, list[Slot]
     return day, [s for s in offered.slots if s.start != booking.start]
 
 
+def move_days(booking: Booking, now: datetime) -> list[date]:
+    """The days a follow-up may move to: a week either side of its day, from today on."""
+    location: Location = booking.location
+    booked = local_date(booking.start, location)
+    first = max(local_date(now, location), booked - timedelta(days=FOLLOW_UP_MOVE_DAYS))
+    last = booked + timedelta(days=FOLLOW_UP_MOVE_DAYS)
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+async def _follow_up_times(booking: Booking, now: datetime, when: date) -> tuple[Day, list[Slot]]:
+    location: Location = booking.location
+    day = await load_day(location, when, exclude_booking_id=booking.id)
+    if when not in move_days(booking, now):
+        return day, []
+    organisation = requested_organisation(booking) or booking.organisation.code
+    slots = whole_day_slots(day, when, location, organisation, booking.topic, booking.language, now)
+    return day, [s for s in slots if s.start != booking.start]
+
+
 def requested_organisation(booking: Booking) -> str | None:
     """The organisation the applicant asked for, if they asked (a move keeps to it)."""
     decided = booking.allocation or {}
@@ -335,16 +364,24 @@ def requested_organisation(booking: Booking) -> str | None:
 
 
 def movable(booking: Booking, now: datetime) -> bool:
-    """A session can be moved within its office appointment's window; one without an office
-    appointment (a follow-up booked at the desk) can only be cancelled."""
-    return changeable(booking, now) and booking.appointment_id is not None  # type: ignore[attr-defined]
+    """A session can be moved within its office appointment's window, a follow-up booked at
+    the desk within its move days; a walk-in served from the queue not at all."""
+    return changeable(booking, now) and (
+        booking.appointment_id is not None or booking.channel == FOLLOW_UP  # type: ignore[attr-defined]
+    )
 
 
 async def reschedule_offer(booking: Booking, now: datetime) -> list[Slot]:
-    """Other times for the same office appointment."""
+    """Other times for the same office appointment, or a follow-up's other times in its move
+    days, in time order."""
     if not movable(booking, now):
         return []
-    return (await _other_times(booking, now))[1]
+    if booking.appointment_id is not None:  # type: ignore[attr-defined]
+        return (await _other_times(booking, now))[1]
+    offered: list[Slot] = []
+    for when in move_days(booking, now):
+        offered += (await _follow_up_times(booking, now, when))[1]
+    return offered
 
 
 async def reschedule(
@@ -355,9 +392,9 @@ async def reschedule(
     mailer: outbox.Mailer | None = None,
     limiter: Limiter = NO_LIMITS,
 ) -> Booking:
-    """Move a planned session within its office appointment's window. A counsellor who is
-    free at the new time keeps the session (and its place in the tally); otherwise the
-    balancing rules decide again."""
+    """Move a planned session within its office appointment's window (a follow-up within
+    its move days). A counsellor who is free at the new time keeps the session (and its place
+    in the tally); otherwise the balancing rules decide again."""
     booking = await find_booking(token)
     if not movable(booking, now):
         raise NotChangeable()
@@ -369,7 +406,7 @@ async def reschedule(
                 raise NotChangeable()
             await limiter.reschedule(booking.id, now)
             before = await outbox.facts(booking)
-            day, offered = await _other_times(booking, now)
+            day, offered = await _other_times(booking, now, local_date(start, booking.location))
             slot = next((s for s in offered if s.start == start), None)
             if slot is None:
                 raise SlotTaken(offered)

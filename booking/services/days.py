@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -19,7 +19,7 @@ from booking.models import (
     clock_time,
 )
 from booking.plan import DatedChange, Shift, WeeklyBlock, at, public_holiday, shifts_on
-from booking.slots import CounsellorDay, Interval, LocationDay, SlotRules
+from booking.slots import CounsellorDay, Interval, LocationDay, Slot, SlotRules, free_slots
 
 
 @dataclass(frozen=True)
@@ -139,3 +139,24 @@ async def load_day(location: Location, day: date, *, exclude_booking_id: int | N
 
 def local_date(moment: datetime, location: Location) -> date:
     return moment.astimezone(zone_of(location)).date()
+
+
+def whole_day_slots(
+    day: Day,
+    when: date,
+    location: Location,
+    organisation: str,
+    topic: str | None,
+    language: str | None,
+    now: datetime,
+) -> list[Slot]:
+    """The free slots of one organisation's counsellors over the whole opening day, for a
+    session without an office appointment (a follow-up booked at the desk, and its moves)."""
+    # The whole local day stands in for the office appointment: a zero-length "appointment" at
+    # midnight, no buffer, and a window of a day keep every slot of that date within reach.
+    midnight = at(when, time(0), zone_of(location))
+    rules = replace(rules_of(location), buffer=timedelta(0), window=timedelta(days=1))
+    counsellors = [c for c in day.counsellors if c.organisation == organisation]
+    return free_slots(
+        Interval(midnight, midnight), day.location, counsellors, topic, language, rules, now
+    )

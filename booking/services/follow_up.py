@@ -11,13 +11,13 @@ lock, availability recomputed under it, the unique slot key behind it, and the c
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from booking import queue
-from booking.applicant import email_problem, name_problem
+from booking.applicant import email_problem, name_problem, phone_problem
 from booking.errors import Invalid, NotChangeable, NotFound, SlotTaken
 from booking.i18n import DEFAULT_LANGUAGE, visitor_language
 from booking.models import (
@@ -29,7 +29,7 @@ from booking.models import (
     Organisation,
     Ticket,
 )
-from booking.plan import at, public_holiday, room_for
+from booking.plan import public_holiday, room_for
 from booking.services import fairness, outbox
 from booking.services.bookings import (
     Booked,
@@ -39,8 +39,8 @@ from booking.services.bookings import (
     new_token,
     slot_key,
 )
-from booking.services.days import Day, load_day, local_date, rules_of, zone_of
-from booking.slots import Interval, Slot, free_slots
+from booking.services.days import Day, load_day, local_date, whole_day_slots
+from booking.slots import Slot
 from booking.vocabulary import FOLLOW_UP
 
 SEARCH_DAYS = 14  # how far ahead the next open day is looked for
@@ -80,20 +80,7 @@ async def next_open_day(location: Location, after: date) -> date:
 def _slots_of(
     day: Day, when: date, location: Location, ticket: Ticket, organisation: str, now: datetime
 ) -> list[Slot]:
-    # The whole local day stands in for the office appointment: a zero-length "appointment" at
-    # midnight, no buffer, and a window of a day keep every slot of that date within reach.
-    midnight = at(when, time(0), zone_of(location))
-    rules = replace(rules_of(location), buffer=timedelta(0), window=timedelta(days=1))
-    counsellors = [c for c in day.counsellors if c.organisation == organisation]
-    return free_slots(
-        Interval(midnight, midnight),
-        day.location,
-        counsellors,
-        ticket.topic,
-        ticket.language,
-        rules,
-        now,
-    )
+    return whole_day_slots(day, when, location, organisation, ticket.topic, ticket.language, now)
 
 
 async def _organisation_code(counsellor: Counsellor) -> str:
@@ -110,13 +97,14 @@ async def follow_up_slots(
     return _slots_of(day, when, location, ticket, await _organisation_code(counsellor), now)
 
 
-def check_contact(email: str, name: str) -> None:
-    """Both optional; raises Invalid naming the fields that are wrong."""
+def check_contact(email: str, name: str, phone: str = "") -> None:
+    """All optional; raises Invalid naming the fields that are wrong."""
     errors = {
         field: problem
         for field, problem in (
             ("email", email_problem(email) if email else None),
             ("name", name_problem(name) if name else None),
+            ("phone", phone_problem(phone) if phone else None),
         )
         if problem
     }
@@ -134,6 +122,7 @@ async def book_follow_up(
     now: datetime,
     rules: fairness.Rules = fairness.DEFAULT_RULES,
     mailer: outbox.Mailer | None = None,
+    phone: str = "",
 ) -> Booked:
     """Book a follow-up session for the walk-in this counsellor is serving or finished today.
 
@@ -141,11 +130,12 @@ async def book_follow_up(
     as if the visitor had asked for that organisation (rule "requested", so it counts in the
     tally like any booking), and within it the counsellor keeps the visitor when they are free
     at that time; otherwise the organisation's usual order picks a colleague. No e-mail, no
-    mail; the name defaults to the ticket's first name. Raises NotChangeable for someone
-    else's ticket, Invalid for a bad e-mail or name, SlotTaken with the remaining times.
+    mail; the name defaults to the ticket's first name; the phone, too, is optional. Raises
+    NotChangeable for someone else's ticket, Invalid for a bad e-mail, name or phone, SlotTaken
+    with the remaining times.
     """
-    email, name = email.strip(), " ".join(name.split())
-    check_contact(email, name)
+    email, name, phone = email.strip(), " ".join(name.split()), phone.strip()
+    check_contact(email, name, phone)
     ticket = await ticket_to_follow_up(ticket_id, counsellor, now)
     location: Location = ticket.location
     organisation = await _organisation_code(counsellor)
@@ -182,6 +172,7 @@ async def book_follow_up(
                     channel=FOLLOW_UP,
                     name=name or ticket.name,
                     email=email,
+                    phone=phone,
                     consent_at=now,
                     manage_token_hash=hash_token(token),
                     token_nonce=nonce,

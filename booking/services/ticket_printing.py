@@ -35,7 +35,7 @@ class BackgroundPrinter:
 
     def submit(self, slip: Slip) -> None:
         """Start printing ``slip`` and return at once."""
-        task = asyncio.create_task(self._print(slip), name=f"print ticket {slip.label}")
+        task = asyncio.create_task(self._print(slip), name=f"print ticket {slip.name}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -44,12 +44,12 @@ class BackgroundPrinter:
             await self.printer.print_slip(slip)
         except PrinterError as error:
             self.tally.failed += 1
-            log.warning("ticket %s not printed: %s", slip.label, error)
+            log.warning("ticket %s not printed: %s", slip.name, error)
         except Exception as error:
             # A bug, not the printer: still nothing the registration should notice. The type
             # only, as a message might quote the slip.
             self.tally.failed += 1
-            log.error("ticket %s not printed: %s", slip.label, type(error).__name__)
+            log.error("ticket %s not printed: %s", slip.name, type(error).__name__)
         else:
             self.tally.sent += 1
 

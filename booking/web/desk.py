@@ -246,7 +246,7 @@ async def _follow_up_page(
         else None,
         "action": base,
         "back": _url(location),
-        "values": values or {"name": ticket.name, "email": ""},
+        "values": values or {"name": ticket.name, "email": "", "phone": ""},
         "errors": {k: field_message(request, v) for k, v in (errors or {}).items()},
         "notice": notice,
     }
@@ -274,7 +274,8 @@ async def follow_up_form(request: Request) -> Response:
         return error_page(request, "bad_date", 422)
     if request.method == "GET":
         return await _follow_up_page(request, ticket, counsellor, day, now)
-    values = {k: v if isinstance(v := data.get(k), str) else "" for k in ("name", "email")}
+    fields = ("name", "email", "phone")
+    values = {k: v if isinstance(v := data.get(k), str) else "" for k in fields}
     start, errors = read_start({"start": data.get("slot", "")})
     if start is None:
         return await _follow_up_page(
@@ -291,6 +292,7 @@ async def follow_up_form(request: Request) -> Response:
             now,
             fairness.Rules.of(request.app.state.settings),
             request.app.state.mailer,
+            phone=values["phone"],
         )
     except Invalid as invalid:
         return await _follow_up_page(

@@ -7,7 +7,7 @@ the chosen time is called ``slot`` because ``start`` belongs to the office appoi
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from starlette.datastructures import FormData
@@ -16,10 +16,11 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from booking.applicant import Choice, read_choice, read_contact, read_start
-from booking.errors import Invalid, NotChangeable, SlotTaken
-from booking.services import bookings, fairness
-from booking.services.days import zone_of
+from booking.errors import Invalid, NotChangeable, NotFound, SlotTaken
+from booking.services import bookings, fairness, short_codes
+from booking.services.days import local_date, zone_of
 from booking.slots import Slot
+from booking.vocabulary import N_
 from booking.web.limits import client_limited
 from booking.web.messages import NOTICES
 from booking.web.rendering import field_message, render, translate
@@ -234,6 +235,7 @@ async def manage(request: Request) -> Response:
             "token": token,
             "zone": zone_of(booking.location),
             "changeable": bookings.changeable(booking, now),
+            "movable": bookings.movable(booking, now),
             "done": request.query_params.get("done", ""),
             "manage_url": f"{request.app.state.settings.base_url}/manage/{token}",
         },
@@ -277,6 +279,11 @@ async def _reschedule_page(
     if notice_code:
         notice = translate(request, NOTICES[notice_code])
     before, after = _split(slots, booking.appointment.start) if booking.appointment else ([], [])
+    # A follow-up has no appointment to be before or after: its times by day.
+    days: dict[date, list[Slot]] = {}
+    if not booking.appointment:
+        for slot in slots:
+            days.setdefault(local_date(slot.start, booking.location), []).append(slot)
     return render(
         request,
         "manage_reschedule.html",
@@ -287,6 +294,7 @@ async def _reschedule_page(
             "changeable": changeable,
             "before": before,
             "after": after,
+            "days": days,
             "notice": notice,
         },
         status_code=status,
@@ -332,6 +340,34 @@ async def _manage_notice(request: Request, token: str, code: str) -> Response:
     return render(request, "notice.html", {"notice": notice, "back": f"/manage/{token}"}, 409)
 
 
+# --- the short code from a follow-up's slip ----------------------------------------------------
+
+SHORT_CODE_UNKNOWN = N_("No session has this code. Please check the code on your slip.")
+
+
+async def short_code(request: Request) -> Response:
+    """The form for the code printed on a follow-up's slip (GET), and opening the session's
+    manage page with it (POST: every try counts against the client limit, which makes
+    guessing hopeless; see booking/services/short_codes.py)."""
+    if request.method == "GET":
+        return render(request, "manage_code.html", {"code": "", "error": None})
+    typed = (await request.form()).get("code")
+    typed = typed.strip() if isinstance(typed, str) else ""
+    url = None
+    try:
+        booking = await short_codes.find_by_short_code(
+            request.app.state.settings.secret_key.value, typed, _now(request)
+        )
+        url = request.app.state.mailer.manage_url(booking, booking.manage_token_hash)
+    except NotFound:
+        pass
+    if url is None:
+        error = translate(request, SHORT_CODE_UNKNOWN)
+        context = {"code": typed[: short_codes.MAX_TYPED], "error": error}
+        return render(request, "manage_code.html", context, status_code=404)
+    return RedirectResponse(url, status_code=303)
+
+
 routes = [
     Route("/", home, name="home"),
     Route("/privacy", privacy, name="privacy"),
@@ -339,6 +375,7 @@ routes = [
     Route("/add-on/times", addon_times, name="addon_times"),
     Route("/add-on/details", addon_details, name="addon_details"),
     Route("/add-on/book", client_limited(addon_book), methods=["POST"], name="addon_book"),
+    Route("/m", client_limited(short_code), methods=["GET", "POST"], name="short_code"),
     Route("/manage/{token}", manage, name="manage"),
     Route(
         "/manage/{token}/reschedule",

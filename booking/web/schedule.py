@@ -27,7 +27,7 @@ from booking.services import schedule as service
 from booking.services.days import local_date, zone_of
 from booking.staff_vocabulary import REFERRALS
 from booking.vocabulary import TOPICS, language_name
-from booking.web import params
+from booking.web import follow_up_slip, params
 from booking.web.auth import request_time, staff_page, staff_route
 from booking.web.errors import error_page
 from booking.web.rendering import translate
@@ -156,6 +156,7 @@ async def _context(request: Request, query: ScheduleQuery) -> dict[str, Any]:
         "organisation": query.organisation,
         "can_record": allowed(principal, "record_outcome"),
         "recordable": {e.id for e in found if may_record(e.status, e.start, now)},
+        "reprintable": await follow_up_slip.reprintable(request, found, now),
         "return_to": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         "role": principal.role,
     }

@@ -1,0 +1,16 @@
+from tortoise import migrations
+from tortoise.migrations import operations as ops
+from tortoise import fields
+
+class Migration(migrations.Migration):
+    dependencies = [('models', '0009_booking_limits')]
+
+    initial = False
+
+    operations = [
+        ops.AddField(
+            model_name='Booking',
+            name='short_code_hash',
+            field=fields.CharField(null=True, unique=True, max_length=64),
+        ),
+    ]
