@@ -24,7 +24,7 @@ from booking import queue
 from booking.errors import Invalid, NotFound
 from booking.i18n import VISITOR_LANGUAGES, text_direction, visitor_language
 from booking.models import Location, Ticket
-from booking.services import bookings, walkins
+from booking.services import bookings, fairness, walkins
 from booking.services import schedule as schedule_service
 from booking.services.bookings import hash_token
 from booking.services.days import local_date, zone_of
@@ -213,7 +213,8 @@ async def reception(request: Request) -> Response:
         errors = {name: field_message(request, code) for name, code in problem.fields.items()}
         return await _reception_page(request, location, values, errors)
     registered = await walkins.register(
-        location, parsed, request.state.principal.username, request_time(request)
+        location, parsed, request.state.principal.username, request_time(request),
+        fairness.Rules.of(request.app.state.settings),
     )
     # The token exists only now (the database keeps its hash): it travels to the slip once.
     query = {"t": registered.token}
