@@ -19,7 +19,7 @@ from tortoise.transactions import in_transaction
 
 from booking import balance, queue
 from booking.errors import Invalid, NotChangeable, NotFound
-from booking.models import ATTENDED, BOOKED, CANCELLED, NO_SHOW, Booking, Counsellor, Location, Ticket
+from booking.models import ATTENDED, BOOKED, NO_SHOW, Booking, Counsellor, Location, Ticket
 from booking.schedule import Outcome
 from booking.services import fairness
 from booking.services.accounts import audit
@@ -189,8 +189,6 @@ def _session_update(effect: str | None, ticket: Ticket, now: datetime, outcome: 
     if effect == queue.MISSED:
         # The session ends now: reception must not list the counsellor as in a session.
         return {"status": NO_SHOW, "end": max(now, ticket.called_at or now)}
-    if effect == queue.RELEASE:
-        return {"status": CANCELLED, "cancelled_at": now}
     return {}
 
 
@@ -263,11 +261,12 @@ async def act(
             raise NotChangeable()
         booking_id = ticket.booking_id  # type: ignore[attr-defined]
         session = _session_update(move.session, ticket, utc_now, outcome)
-        if booking_id and session:
-            kept = Booking.filter(id=booking_id)
-            if move.session == queue.RELEASE:
-                kept = kept.filter(status=BOOKED)
-            await kept.update(**session)
+        if booking_id and move.session == queue.RELEASE:
+            # A call that led to no session is no session: gone with its shares, so the
+            # schedule keeps one row per ticket (the next call makes the one that happens).
+            await Booking.filter(id=booking_id, status=BOOKED).delete()
+        elif booking_id and session:
+            await Booking.filter(id=booking_id).update(**session)
         await audit(str(counsellor.id), action, "ticket", ticket.id, "", now)
         await ticket.refresh_from_db()
         if ticket.status == queue.WAITING:
