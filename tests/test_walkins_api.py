@@ -573,3 +573,24 @@ async def test_finish_records_what_the_session_covered(staff: Service) -> None:
     assert booking.status == "attended"
     assert booking.outcome_topics == ["forms", "work"]  # in the list's order
     assert (booking.referral, booking.outcome_note) == ("job_centre", "Bewerbung besprochen")
+
+
+async def test_reception_sees_the_desk_room_and_no_session_after_a_no_show(staff: Service) -> None:
+    """A walk-in who did not come ends the session at once: reception does not list the
+    counsellor as in a session until its planned end; and reception shows the room the
+    counsellor chose at the desk, as the display does."""
+    from booking.services import schedule as schedule_service
+
+    staff.clock.now = at(9)
+    awo1 = await bearer(staff, "awo1")
+    ticket = await register(staff, await bearer(staff, "reception"))
+    assert (await call_next(staff, awo1, room="1.06")).json()["room"] == "1.06"
+    location = await Location.get(code="hsc")
+    deniz = await counsellor_of("awo1")
+    listed = {d.counsellor_id: d for d in await schedule_service.on_duty(location, staff.clock.now)}
+    assert listed[deniz.id].room == "1.06"
+    staff.clock.now = at(9, 10)
+    assert (await act(staff, awo1, ticket["id"], "no-show")).status_code == 200
+    staff.clock.now = at(9, 11)
+    listed = {d.counsellor_id: d for d in await schedule_service.on_duty(location, staff.clock.now)}
+    assert listed[deniz.id].state.state != "in_session"
