@@ -98,13 +98,12 @@ async def call_next(
                 **mark, ready_since=since, ready_until=until
             )
             return Called(None, ready=True)
-        await Counsellor.filter(id=counsellor.id).update(**mark)
         row = next(t for t in waiting if t.id == pick.ticket.id)
         month = fairness.month_of(now, location)
         so_far = await fairness.tally(location, month, rules, organisations=here.organisations)
         candidate = balance.Candidate(counsellor.id, here.code_of(me), 0, now)
         decision = balance.choose([candidate], weights.values, so_far)
-        mine = await take(here, row, me, room_id, decision, weights, str(counsellor.id))
+        mine = await take(here, row, me, room_id, decision, weights, str(counsellor.id), mark)
     return Called(mine)
 
 

@@ -261,10 +261,12 @@ async def take(
     decision: balance.Decision,
     weights: fairness.Weights,
     actor: str,
+    mark: dict[str, Any] | None = None,
 ) -> Ticket:
     """Call ``ticket`` for ``counsellor`` in ``room_id``: the session is a walk-in Booking with
     the balance's decision recorded; the ticket's conditional UPDATE stands behind the lock.
-    Clears the counsellor's readiness (they are busy now). ``actor`` pressed or registered."""
+    Clears the counsellor's readiness (they are busy now), with ``mark`` (their desk) in the
+    same statement. ``actor`` pressed or registered."""
     location, now = floor_.location, floor_.now
     utc_now = now.astimezone(UTC)
     month = fairness.month_of(now, location)
@@ -313,7 +315,9 @@ async def take(
             for code, share in decision.shares.items()
         ]
     )
-    await Counsellor.filter(id=counsellor.id).update(ready_since=None, ready_until=None)
+    await Counsellor.filter(id=counsellor.id).update(
+        ready_since=None, ready_until=None, **(mark or {})
+    )
     await audit(actor, "call", "ticket", ticket.id, ticket_label(location.ticket_prefix, ticket.number), now)
     ticket.status, ticket.room_id, ticket.booking_id = queue.CALLED, room_id, booking.id
     ticket.counsellor_id = counsellor.id
