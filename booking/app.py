@@ -26,11 +26,11 @@ from booking.db import quiet_database_loggers, sqlite_url_with_pragmas, tortoise
 from booking.i18n import load_translations
 from booking.mail_texts import MailTexts
 from booking.services import privacy
-from booking.services.walkins import close_periodically
 from booking.services.limits import Limiter
 from booking.services.outbox import Mailer
 from booking.services.sender import Sender
 from booking.services.ticket_printing import BackgroundPrinter
+from booking.services.walkins import close_periodically
 from booking.settings import Settings, SettingsError
 from booking.web import (
     admin,

@@ -128,6 +128,7 @@ def ready(
         return False
     return not any(since < start <= now for start in booked_starts)
 
+
 # Until today has finished sessions to learn from: how long a session on a topic takes.
 DEFAULT_MINUTES: Mapping[str, int] = {
     "forms": 30,

@@ -157,8 +157,7 @@ class QueueMachine(RuleBasedStateMachine):
         ready = [
             queue.ReadyDesk(by_id[d], since)
             for d, since in self.ready_since.items()
-            if queue.ready(since, since + queue.READY_FOR, self.now)
-            and d not in self.holding
+            if queue.ready(since, since + queue.READY_FOR, self.now) and d not in self.holding
         ]
         assert sorted(r.desk.counsellor_id for r in ready) == sorted(self.model_ready())
         return ready
@@ -170,7 +169,9 @@ class QueueMachine(RuleBasedStateMachine):
             self.tickets[tid], self.ready_desks(), self.now, TYPICAL, WEIGHTS, tally
         )
         fitting = [
-            d for d in self.model_ready() if self.model_fits(tid, next(x for x in DESKS if x.counsellor_id == d))
+            d
+            for d in self.model_ready()
+            if self.model_fits(tid, next(x for x in DESKS if x.counsellor_id == d))
         ]
         if not fitting:
             assert decision is None
@@ -613,7 +614,9 @@ def test_a_new_ticket_goes_to_the_ready_desk_furthest_behind() -> None:
         ticket(1), ready_list, NOW, TYPICAL, {"lhh": 50.0, "awo": 50.0}, tally
     )
     assert decision is not None and decision.counsellor_id == 1  # lhh is behind
-    assert queue.plan_new_ticket(ticket(2, language="ar"), ready_list, NOW, TYPICAL, {}, tally) is None
+    assert (
+        queue.plan_new_ticket(ticket(2, language="ar"), ready_list, NOW, TYPICAL, {}, tally) is None
+    )
     soon = [queue.ReadyDesk(lhh, NOW, next_booking=NOW + minutes(10)), queue.ReadyDesk(awo, NOW)]
     other = queue.plan_new_ticket(ticket(3), soon, NOW, TYPICAL, {"lhh": 50.0, "awo": 50.0}, tally)
     assert other is not None and other.counsellor_id == 2  # lhh's booked session is too soon

@@ -87,14 +87,18 @@ async def test_two_counsellors_calling_at_once_get_different_tickets(service: Se
 
 async def at_desk(*people: Counsellor, now: datetime) -> None:
     for someone in people:
-        await Counsellor.filter(id=someone.id).update(desk_location_id=(await hsc()).id, desk_since=now)
+        await Counsellor.filter(id=someone.id).update(
+            desk_location_id=(await hsc()).id, desk_since=now
+        )
 
 
 async def weigh(now: datetime, **weights: float) -> None:
     from booking.models import Organisation
 
     for code, weight in weights.items():
-        await fairness.set_weight(await hsc(), await Organisation.get(code=code), weight, "admin", now)
+        await fairness.set_weight(
+            await hsc(), await Organisation.get(code=code), weight, "admin", now
+        )
 
 
 async def test_call_next_serves_the_one_who_pressed(service: Service) -> None:

@@ -240,7 +240,9 @@ async def test_the_ready_switch(staff: Service) -> None:
     assert off.json()["ready"] is False
     third = await register(staff, await bearer(staff, "reception"))
     assert (await Ticket.get(id=third["id"])).status == "waiting"
-    assert (await staff.client.post(url, json={"ready": True}, headers=await bearer(staff, "reception"))).status_code == 403
+    assert (
+        await staff.client.post(url, json={"ready": True}, headers=await bearer(staff, "reception"))
+    ).status_code == 403
 
 
 async def test_the_display_shows_numbers_and_rooms_only(staff: Service) -> None:
@@ -382,9 +384,13 @@ async def test_a_transfer_restricts_who_may_call(staff: Service) -> None:
     claire = await counsellor_of("caritas1")
     absent = await act(staff, awo1, ticket["id"], "transfer", counsellor=claire.id)
     assert absent.status_code == 422  # Claire is not at her desk: it would wait for nobody
-    assert (await act(staff, awo1, ticket["id"], "transfer", organisation="caritas")).status_code == 422
+    assert (
+        await act(staff, awo1, ticket["id"], "transfer", organisation="caritas")
+    ).status_code == 422
     # Claire sits at her desk (the balance has not given her anything yet: nothing waits).
-    at_desk = await staff.client.post("/api/v1/queue/ready", json={"ready": False}, headers=caritas1)
+    at_desk = await staff.client.post(
+        "/api/v1/queue/ready", json={"ready": False}, headers=caritas1
+    )
     assert at_desk.status_code == 200
     await call_next(staff, caritas1, room="1.02")  # nothing waiting for her: ready
     moved = await act(staff, awo1, ticket["id"], "transfer", counsellor=claire.id)
@@ -398,7 +404,9 @@ async def test_a_transfer_restricts_who_may_call(staff: Service) -> None:
 
     moved = await act(staff, caritas1, ticket["id"], "transfer", organisation="awo")
     assert moved.status_code == 200 and moved.json()["status"] == "called"
-    assert (await staff.client.get("/api/v1/queue/current", headers=awo1)).json()["id"] == ticket["id"]
+    assert (await staff.client.get("/api/v1/queue/current", headers=awo1)).json()["id"] == ticket[
+        "id"
+    ]
     # One row per ticket: the calls handed on count for nobody and leave no duplicate.
     bookings = await Booking.filter(channel="walk_in").order_by("id")
     assert [b.status for b in bookings] == ["booked"]
@@ -517,7 +525,13 @@ async def test_the_openapi_document_describes_the_queue(staff: Service) -> None:
     schemas = document["components"]["schemas"]
     assert "room" in schemas["CallNextRequest"]["properties"]
     for name in (
-        "WalkInCreated", "QueueTicket", "Display", "WalkInStatus", "CheckIn", "RoomNeeded", "Readiness"
+        "WalkInCreated",
+        "QueueTicket",
+        "Display",
+        "WalkInStatus",
+        "CheckIn",
+        "RoomNeeded",
+        "Readiness",
     ):
         for ref in schemas[name].get("required", []):
             assert ref in schemas[name]["properties"], (name, ref)

@@ -233,7 +233,10 @@ async def test_a_ticket_registered_after_closing_says_the_desk_is_closed(service
     service.clock.now = at(16, 30)
     late = await register(service, language="sw")
     page = await service.client.get(f"/t/{late.token}?lang=en")
-    assert "The counselling desk is closed now. It opens again on Tuesday, November 24, 2026 at" in page.text
+    assert (
+        "The counselling desk is closed now. It opens again on Tuesday, November 24, 2026 at"
+        in page.text
+    )
     assert "No counsellor for your language" not in page.text
     status = await walkins.status(late.token, service.clock.now)
     assert status.desk_closed and status.opens_at == at(8).replace(day=24)
@@ -247,12 +250,19 @@ async def test_a_transferred_ticket_says_whom_it_waits_for(service: Service) -> 
     await Counsellor.filter(id=deniz.id).update(
         desk_location_id=location.id, desk_since=service.clock.now
     )
-    called = await walkins.call_next(aylin, location, service.clock.now, rules(service), anyway=True)
+    called = await walkins.call_next(
+        aylin, location, service.clock.now, rules(service), anyway=True
+    )
     assert called.ticket is not None
-    await walkins.act(called.ticket.id, "transfer", aylin, service.clock.now, to_counsellor=deniz.id)
+    await walkins.act(
+        called.ticket.id, "transfer", aylin, service.clock.now, to_counsellor=deniz.id
+    )
     page = await service.client.get(f"/t/{ticket.token}?lang=en")
     assert "You are now waiting for Deniz Y." in page.text
-    assert "No counsellor for your language" not in page.text and "Your place in the queue" in page.text
+    assert (
+        "No counsellor for your language" not in page.text
+        and "Your place in the queue" in page.text
+    )
 
 
 async def test_unknown_ticket_is_a_friendly_404(service: Service) -> None:

@@ -73,7 +73,11 @@ async def leave(counsellor: Counsellor, actor: str, now: datetime) -> None:
     """Clears the mark ("I am leaving the desk"): no longer counted on for walk-ins, and off
     the ready list."""
     await Counsellor.filter(id=counsellor.id).update(
-        desk_location_id=None, desk_since=None, desk_room_id=None, ready_since=None, ready_until=None
+        desk_location_id=None,
+        desk_since=None,
+        desk_room_id=None,
+        ready_since=None,
+        ready_until=None,
     )
     await audit(actor, "desk_leave", "counsellor", counsellor.id, "", now)
 

@@ -217,9 +217,11 @@ def _walk_in_paths() -> dict[str, Any]:
                     {"type": "string", "enum": WALK_IN_ACTIONS},
                     "recall (call again), start (the session begins), finish (the session is "
                     "over; the booking counts as attended), no-show (after BOOKING_NO_SHOW_CALLS "
-                    "calls a minute apart or BOOKING_NO_SHOW_MINUTES after the first call), park (called to the immigration counter: keeps the place), "
-                    "resume (back into the queue at the same place), transfer (back into the "
-                    "queue for one counsellor or organisation only).",
+                    "calls a minute apart or BOOKING_NO_SHOW_MINUTES after the first call), "
+                    "park (called to the immigration counter: keeps the place), resume (back "
+                    "into the queue at the same place, with a fresh count of calls), transfer "
+                    "(back into the queue for one present counsellor or organisation only; "
+                    "called at once for them if they are ready).",
                 ),
             ],
             "post": {

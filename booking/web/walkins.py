@@ -213,7 +213,10 @@ async def reception(request: Request) -> Response:
         errors = {name: field_message(request, code) for name, code in problem.fields.items()}
         return await _reception_page(request, location, values, errors)
     registered = await walkins.register(
-        location, parsed, request.state.principal.username, request_time(request),
+        location,
+        parsed,
+        request.state.principal.username,
+        request_time(request),
         fairness.Rules.of(request.app.state.settings),
     )
     # The token exists only now (the database keeps its hash): it travels to the slip once.

@@ -78,7 +78,10 @@ async def register(request: Request) -> Response:
     location = await schedule_service.location_by_code(request.path_params["code"])
     form = walkins.read_walk_in(await json_object(request))
     registered = await walkins.register(
-        location, form, request.state.principal.username, request_time(request),
+        location,
+        form,
+        request.state.principal.username,
+        request_time(request),
         fairness.Rules.of(request.app.state.settings),
     )
     base = request.app.state.settings.base_url.rstrip("/")

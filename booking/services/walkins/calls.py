@@ -133,7 +133,7 @@ async def set_ready(
         return None
     room_id = await desk_room(counsellor, location, now, room)
     weights = await weights_now(location, now, rules)
-    end_of_day = (now.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1))
+    end_of_day = now.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
     async with in_transaction():
         await lock_location(location.id)
         await Counsellor.filter(id=counsellor.id).update(
@@ -172,7 +172,9 @@ async def _ticket_for(ticket_id: int) -> Ticket:
     return ticket
 
 
-def _session_update(effect: str | None, ticket: Ticket, now: datetime, outcome: Outcome | None) -> dict[str, Any]:
+def _session_update(
+    effect: str | None, ticket: Ticket, now: datetime, outcome: Outcome | None
+) -> dict[str, Any]:
     """What the action does to the walk-in's session (its Booking)."""
     if effect == queue.CHECK_IN:
         return {"checked_in_at": now}
@@ -192,8 +194,12 @@ def _session_update(effect: str | None, ticket: Ticket, now: datetime, outcome: 
 
 
 def _ticket_update(
-    move: queue.Transition, ticket: Ticket, now: datetime, rule: queue.NoShowRule,
-    to_counsellor: int | None, to_organisation: int | None,
+    move: queue.Transition,
+    ticket: Ticket,
+    now: datetime,
+    rule: queue.NoShowRule,
+    to_counsellor: int | None,
+    to_organisation: int | None,
 ) -> dict[str, Any]:
     changes: dict[str, Any] = {"status": move.new_state}
     if move.action == "recall":
@@ -269,7 +275,9 @@ async def act(
         await audit(str(counsellor.id), action, "ticket", ticket.id, "", now)
         await ticket.refresh_from_db()
         if ticket.status == queue.WAITING:
-            await dispatch(here or await floor(location, now), ticket, weights, rules, str(counsellor.id))
+            await dispatch(
+                here or await floor(location, now), ticket, weights, rules, str(counsellor.id)
+            )
     return await Ticket.get(id=ticket.id)
 
 

@@ -187,9 +187,7 @@ async def floor(location: Location, now: datetime) -> Floor:
     organisations = await Organisation.all()
     codes = {o.id: o.code for o in organisations}
     tickets = await Ticket.filter(location_id=location.id, day=today, status__in=OPEN_TODAY)
-    counsellors = {
-        c.id: c for c in await Counsellor.filter(active=True, organisation__active=True)
-    }
+    counsellors = {c.id: c for c in await Counsellor.filter(active=True, organisation__active=True)}
     first, last = day_bounds(location, today)
     sessions: dict[int, list[dict[str, Any]]] = {}
     for row in (
@@ -318,7 +316,9 @@ async def take(
     await Counsellor.filter(id=counsellor.id).update(
         ready_since=None, ready_until=None, **(mark or {})
     )
-    await audit(actor, "call", "ticket", ticket.id, ticket_label(location.ticket_prefix, ticket.number), now)
+    await audit(
+        actor, "call", "ticket", ticket.id, ticket_label(location.ticket_prefix, ticket.number), now
+    )
     ticket.status, ticket.room_id, ticket.booking_id = queue.CALLED, room_id, booking.id
     ticket.counsellor_id = counsellor.id
     ticket.called_at = utc_now
@@ -343,9 +343,7 @@ async def dispatch(
         return None
     plain = as_queued(ticket, floor_.codes)
     month = fairness.month_of(floor_.now, floor_.location)
-    so_far = await fairness.tally(
-        floor_.location, month, rules, organisations=floor_.organisations
-    )
+    so_far = await fairness.tally(floor_.location, month, rules, organisations=floor_.organisations)
     decision = queue.plan_new_ticket(
         plain, ready, floor_.now, floor_.typical(ticket.topic), weights.values, so_far
     )
