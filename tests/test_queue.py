@@ -620,3 +620,9 @@ def test_a_new_ticket_goes_to_the_ready_desk_furthest_behind() -> None:
     soon = [queue.ReadyDesk(lhh, NOW, next_booking=NOW + minutes(10)), queue.ReadyDesk(awo, NOW)]
     other = queue.plan_new_ticket(ticket(3), soon, NOW, TYPICAL, {"lhh": 50.0, "awo": 50.0}, tally)
     assert other is not None and other.counsellor_id == 2  # lhh's booked session is too soon
+
+
+def test_every_priority_reason_has_one_label() -> None:
+    from booking.staff_vocabulary import PRIORITY_LABELS
+
+    assert tuple(PRIORITY_LABELS) == queue.PRIORITY_REASONS

@@ -62,7 +62,7 @@ async def arrive(
     """Marks the counsellor at this location's desk ("I am at my desk") in a room (the one
     chosen, else the planned one): walk-ins' estimates count on them from now on, and their
     calls show that room. RoomNeeded when neither is known."""
-    room_id = await walkins.common.desk_room(counsellor, location, now, room)
+    room_id = await walkins.rooms.desk_room(counsellor, location, now, room)
     await Counsellor.filter(id=counsellor.id).update(
         desk_location_id=location.id, desk_since=now.astimezone(UTC), desk_room_id=room_id
     )

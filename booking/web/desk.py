@@ -22,6 +22,7 @@ from booking.services import desk as service
 from booking.services import fairness, follow_up, walkins
 from booking.services import schedule as schedule_service
 from booking.services.days import local_date, zone_of
+from booking.staff_vocabulary import PRIORITY_LABELS
 from booking.vocabulary import FOLLOW_UP, N_
 from booking.web import params
 from booking.web.auth import request_time, staff_page, staff_route
@@ -51,12 +52,6 @@ NOTES: dict[str, str] = {
     "away": N_("You have left the desk: walk-ins are no longer counted on you."),
 }
 
-PRIORITY_LABELS: dict[str, str] = {
-    "children": N_("Small children"),
-    "disability": N_("Disability"),
-    "pregnancy": N_("Pregnancy"),
-    "deadline": N_("Urgent deadline"),
-}
 
 NOT_CHANGEABLE = N_(
     "Nothing was changed: the ticket is no longer in a state that allows this. Someone may "

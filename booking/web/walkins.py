@@ -29,6 +29,7 @@ from booking.services import schedule as schedule_service
 from booking.services.bookings import hash_token
 from booking.services.days import local_date, zone_of
 from booking.services.ticket_printing import BackgroundPrinter
+from booking.staff_vocabulary import PRIORITY_LABELS
 from booking.vocabulary import N_
 from booking.web.auth import request_time, staff_page, staff_route
 from booking.web.errors import error_page
@@ -50,13 +51,7 @@ TICKET_STATUS_LABELS: dict[str, str] = {
     queue.CLOSED: N_("Closed"),
 }
 
-PRIORITY_LABELS: dict[str, str] = {
-    "": N_("None"),
-    "children": N_("Small children"),
-    "disability": N_("Disability"),
-    "pregnancy": N_("Pregnancy"),
-    "deadline": N_("Urgent deadline"),
-}
+PRIORITY_CHOICES: dict[str, str] = {"": N_("None"), **PRIORITY_LABELS}
 
 # What the slip tells the visitor, in their language where we have it and in German.
 SLIP_TEXTS: dict[str, str] = {
@@ -185,7 +180,7 @@ async def _reception_page(
         "location": location,
         "locations": await Location.filter(active=True).order_by("name"),
         "languages": await bookings.languages_at(location),
-        "priorities": PRIORITY_LABELS,
+        "priorities": PRIORITY_CHOICES,
         "ticket_labels": TICKET_STATUS_LABELS,
         "name_max": walkins.NAME_MAX,
         "values": values,

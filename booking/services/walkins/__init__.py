@@ -38,11 +38,10 @@ from booking.services.walkins.common import (
     as_queued,
     desk_of,
     floor,
-    planned_room,
-    rooms_of,
     ticket_label,
 )
 from booking.services.walkins.display import DISPLAY_CALLS, Call, display
+from booking.services.walkins.rooms import planned_room, rooms_of
 from booking.services.walkins.tickets import (
     Registered,
     Status,

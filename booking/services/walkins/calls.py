@@ -24,17 +24,15 @@ from booking.schedule import Outcome
 from booking.services import fairness
 from booking.services.accounts import audit
 from booking.services.bookings import lock_location
-from booking.services.days import local_date
+from booking.services.days import local_date, zone_of
 from booking.services.walkins.common import (
     Floor,
     Held,
     as_queued,
-    desk_room,
-    dispatch,
     floor,
-    take,
-    weights_now,
 )
+from booking.services.walkins.rooms import desk_room
+from booking.services.walkins.taking import dispatch, take, weights_now
 
 ACTIONS = queue.ACTIONS
 
@@ -133,7 +131,8 @@ async def set_ready(
         return None
     room_id = await desk_room(counsellor, location, now, room)
     weights = await weights_now(location, now, rules)
-    end_of_day = now.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    local = now.astimezone(zone_of(location))
+    end_of_day = local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
     async with in_transaction():
         await lock_location(location.id)
         await Counsellor.filter(id=counsellor.id).update(
@@ -147,11 +146,13 @@ async def set_ready(
         here = await floor(location, now)
         if here.holding(counsellor.id) is not None:
             return None
+        # Every other ready desk already took what fits it (a callable ticket goes to a ready
+        # desk at once), so the first ticket the balance places now is theirs.
         for row in queue.queue_order(as_queued(t, here.codes) for t in here.waiting()):
             ticket = next(t for t in here.waiting() if t.id == row.id)
             called = await dispatch(here, ticket, weights, rules, actor)
             if called is not None:
-                return called if called.counsellor_id == counsellor.id else None  # type: ignore[attr-defined]
+                return called
     return None
 
 

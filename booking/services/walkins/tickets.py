@@ -22,11 +22,10 @@ from booking.services.walkins.common import (
     NAME_MAX,
     as_queued,
     desk_of,
-    dispatch,
     floor,
     ticket_label,
-    weights_now,
 )
+from booking.services.walkins.taking import dispatch, weights_now
 from booking.slots import Interval, gaps
 from booking.vocabulary import TOPICS, normalise_language
 
