@@ -35,12 +35,3 @@ COUNSELLOR_SUBJECTS: dict[str, str] = {
     "updated": N_("Session moved: %(date)s, %(time)s, %(topic)s"),
     "cancelled": N_("Session cancelled: %(date)s, %(time)s, %(topic)s"),
 }
-
-# The walk-in priority reasons (booking/queue.py's PRIORITY_REASONS) as reception and the desk
-# name them: one list for both.
-PRIORITY_LABELS: dict[str, str] = {
-    "children": N_("Small children"),
-    "disability": N_("Disability"),
-    "pregnancy": N_("Pregnancy"),
-    "deadline": N_("Urgent deadline"),
-}

@@ -623,6 +623,6 @@ def test_a_new_ticket_goes_to_the_ready_desk_furthest_behind() -> None:
 
 
 def test_every_priority_reason_has_one_label() -> None:
-    from booking.staff_vocabulary import PRIORITY_LABELS
+    from booking.vocabulary import PRIORITY_LABELS
 
     assert tuple(PRIORITY_LABELS) == queue.PRIORITY_REASONS

@@ -22,8 +22,7 @@ from booking.services import desk as service
 from booking.services import fairness, follow_up, walkins
 from booking.services import schedule as schedule_service
 from booking.services.days import local_date, zone_of
-from booking.staff_vocabulary import PRIORITY_LABELS
-from booking.vocabulary import FOLLOW_UP, N_
+from booking.vocabulary import FOLLOW_UP, N_, PRIORITY_LABELS
 from booking.web import params
 from booking.web.auth import request_time, staff_page, staff_route
 from booking.web.errors import error_page

@@ -29,8 +29,7 @@ from booking.services import schedule as schedule_service
 from booking.services.bookings import hash_token
 from booking.services.days import local_date, zone_of
 from booking.services.ticket_printing import BackgroundPrinter
-from booking.staff_vocabulary import PRIORITY_LABELS
-from booking.vocabulary import N_
+from booking.vocabulary import N_, PRIORITY_LABELS
 from booking.web.auth import request_time, staff_page, staff_route
 from booking.web.errors import error_page
 from booking.web.rendering import Renderer, field_message, render, translate
