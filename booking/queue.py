@@ -3,7 +3,7 @@ it will probably wait (issue 6); what each desk action may do in which state, wh
 come" is allowed, who is ready for walk-ins, and which ticket goes to whom when a counsellor
 presses "call next" or a ticket joins the queue (issue 14).
 
-Pure functions over plain data; the clock is passed in. The services (booking/services/walkins.py
+Pure functions over plain data; the clock is passed in. The services (booking/services/walkins/
 and its neighbours) read the stored tickets, counsellors and sessions in one pass, call these
 under the location's lock and write the result.
 

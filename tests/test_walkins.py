@@ -1,4 +1,4 @@
-"""The walk-in service (booking/services/walkins.py) on SQLite and PostgreSQL: numbering,
+"""The walk-in service (booking/services/walkins/) on SQLite and PostgreSQL: numbering,
 calls under the lock, the balance between free counsellors, the desk's actions, closing time,
 estimates and anonymisation."""
 

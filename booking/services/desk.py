@@ -1,6 +1,6 @@
 """The counsellor's desk for walk-ins: being there, and what the desk page shows.
 
-The queue's changes (calls and the desk's actions) are in booking/services/walkins.py; this
+The queue's changes (calls and the desk's actions) are in booking/services/walkins/; this
 module only reads for the page, marks a counsellor at or away from their desk, and resolves
 the targets of a transfer.
 """
