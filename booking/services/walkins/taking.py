@@ -53,7 +53,6 @@ async def take(
         manage_token_hash=hash_token(new_token()),
         allocation=fairness.explanation(decision, weights, now),
     )
-    counted = queue.counts_as_call(None, now, queue.DEFAULT_NO_SHOW)  # a first call counts
     called = await Ticket.filter(id=ticket.id, status=queue.WAITING).update(
         status=queue.CALLED,
         counsellor_id=counsellor.id,
@@ -62,7 +61,7 @@ async def take(
         called_at=utc_now,
         first_called_at=ticket.first_called_at or utc_now,
         round_called_at=ticket.round_called_at or utc_now,
-        calls=F("calls") + int(counted),
+        calls=F("calls") + 1,  # a first call always counts (the no-show rule)
     )
     if called != 1:
         raise RuntimeError("a waiting ticket under the lock was not callable")
@@ -90,7 +89,7 @@ async def take(
     ticket.called_at = utc_now
     ticket.first_called_at = ticket.first_called_at or utc_now
     ticket.round_called_at = ticket.round_called_at or utc_now
-    ticket.calls += int(counted)
+    ticket.calls += 1
     floor_.sessions.setdefault(counsellor.id, []).append(
         {"counsellor_id": counsellor.id, "start": utc_now, "end": end, "channel": WALK_IN}
     )
