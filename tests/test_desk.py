@@ -232,3 +232,19 @@ async def test_the_one_who_pressed_is_served_even_when_a_colleague_is_behind(
     assert called.room is not None and called.room.name == "1.01"
     display = (await staff.client.get("/api/v1/locations/hsc/display")).json()
     assert display["calls"][0]["room"] == "1.01"
+
+
+async def test_signing_off_ends_readiness(staff: Service) -> None:
+    staff.clock.now = at(9)
+    await open_desk(staff)
+    assert (await press(staff, "/staff/desk/ready", ready="1"))[1].endswith("note=ready")
+    deniz = await Counsellor.get(accounts__username="awo1")
+    assert deniz.ready_since == at(9) and deniz.desk_room_id is not None
+    page = await staff.client.get(DESK)
+    assert (
+        await staff.client.post("/logout", data={"csrf": csrf_of(page.text)})
+    ).status_code == 303
+    deniz = await Counsellor.get(id=deniz.id)
+    assert deniz.ready_since is None and deniz.ready_until is None
+    ticket = await register(staff, await bearer(staff, "reception"))
+    assert (await Ticket.get(id=ticket["id"])).status == "waiting"  # not called for him

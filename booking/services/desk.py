@@ -82,6 +82,12 @@ async def leave(counsellor: Counsellor, actor: str, now: datetime) -> None:
     await audit(actor, "desk_leave", "counsellor", counsellor.id, "", now)
 
 
+async def sign_off(counsellor_id: int) -> None:
+    """Signing off the staff pages ends readiness for walk-ins (the desk mark stays: the
+    estimates still count on them until they leave the desk or the day ends)."""
+    await Counsellor.filter(id=counsellor_id).update(ready_since=None, ready_until=None)
+
+
 def no_show_rule(settings: Settings) -> queue.NoShowRule:
     """BOOKING_NO_SHOW_CALLS and BOOKING_NO_SHOW_MINUTES as the queue's rule."""
     return queue.NoShowRule(settings.no_show_calls, settings.no_show_minutes)
