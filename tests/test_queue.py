@@ -93,6 +93,16 @@ DESKS = (
 # "health" and "ti" fit nobody: such tickets wait and are never called.
 MACHINE_TOPICS = ["forms", "housing", "work", "health"]
 MACHINE_LANGUAGES = ["de", "ar", "fa", "en", "ti"]
+# The model's own table: which states each desk action applies to.
+MODEL_ALLOWS = {
+    "recall": {queue.CALLED},
+    "start": {queue.CALLED},
+    "finish": {queue.SERVING},
+    "no-show": {queue.CALLED},
+    "park": {queue.CALLED},
+    "resume": {queue.PARKED},
+    "transfer": {queue.CALLED},
+}
 WEIGHTS = {"lhh": 20.0, "awo": 40.0, "drk": 25.0, "kargah": 15.0}
 
 
@@ -238,16 +248,27 @@ class QueueMachine(RuleBasedStateMachine):
         desk_id = data.draw(st.sampled_from(sorted(self.holding)), label="desk")
         return self.holding.pop(desk_id)
 
+    def _move(self, action: str, tid: int, expected: str) -> None:
+        """The transition table agrees with the model: the action applies, to this state."""
+        move = queue.transition(action, self.state[tid])
+        assert move is not None and move.new_state == expected, (action, self.state[tid])
+        for other in queue.TICKET_STATES:
+            if other not in MODEL_ALLOWS[action]:
+                assert queue.transition(action, other) is None, (action, other)
+
     @precondition(lambda self: self.holding)
     @rule(data=st.data())
     def park(self, data: st.DataObject) -> None:
-        self.state[self._release(data)] = queue.PARKED
+        tid = self._release(data)
+        self._move("park", tid, queue.PARKED)
+        self.state[tid] = queue.PARKED
 
     @precondition(lambda self: queue.PARKED in self.state.values())
     @rule(data=st.data())
     def resume(self, data: st.DataObject) -> None:
         parked = sorted(i for i, s in self.state.items() if s == queue.PARKED)
         tid = data.draw(st.sampled_from(parked), label="ticket")
+        self._move("resume", tid, queue.WAITING)
         self.state[tid] = queue.WAITING
         self.became_callable(tid)
 
@@ -255,6 +276,7 @@ class QueueMachine(RuleBasedStateMachine):
     @rule(data=st.data(), to=st.sampled_from(DESKS))
     def transfer(self, data: st.DataObject, to: Desk) -> None:
         tid = self._release(data)
+        self._move("transfer", tid, queue.WAITING)
         self.tickets[tid] = replace(self.tickets[tid], counsellor_id=to.counsellor_id)
         self.target[tid] = to.counsellor_id
         self.state[tid] = queue.WAITING
@@ -264,6 +286,9 @@ class QueueMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def finish(self, data: st.DataObject) -> None:
         tid = self._release(data)
+        self._move("start", tid, queue.SERVING)
+        self.state[tid] = queue.SERVING
+        self._move("finish", tid, queue.DONE)
         self.state[tid] = queue.DONE
         self.served.add(tid)
 
