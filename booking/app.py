@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -29,6 +30,7 @@ from booking.services.limits import Limiter
 from booking.services.outbox import Mailer
 from booking.services.sender import Sender
 from booking.services.ticket_printing import BackgroundPrinter
+from booking.services.walkins import close_periodically
 from booking.settings import Settings, SettingsError
 from booking.web import (
     admin,
@@ -114,6 +116,18 @@ def build_ticket_printer(settings: Settings) -> BackgroundPrinter | None:
     return BackgroundPrinter(printer)
 
 
+def periodic_jobs(
+    settings: Settings, limiter: Limiter, now: Clock
+) -> list[Coroutine[Any, Any, None]]:
+    """Every job the running service repeats, in one list (tests/test_app.py checks that each
+    ``*_periodically`` function in booking/ is started here)."""
+    return [
+        privacy.anonymise_periodically(now, settings.retention_days, settings.secret_key.value),
+        limiter.forget_periodically(now),
+        close_periodically(now),
+    ]
+
+
 def create_app(settings: Settings, clock: Clock = system_clock) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -128,10 +142,7 @@ def create_app(settings: Settings, clock: Clock = system_clock) -> Starlette:
             secret = settings.secret_key.value  # keys the hashed office references
             await privacy.anonymise_logged(now, settings.retention_days, secret)
             tasks = [
-                asyncio.create_task(
-                    privacy.anonymise_periodically(now, settings.retention_days, secret)
-                ),
-                asyncio.create_task(app.state.limiter.forget_periodically(now)),
+                asyncio.create_task(job) for job in periodic_jobs(settings, app.state.limiter, now)
             ]
             if settings.mail_sender:
                 tasks.append(asyncio.create_task(build_sender(settings, now).run()))

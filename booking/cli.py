@@ -193,6 +193,23 @@ def cmd_purge(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_close_queue(settings: Settings, _args: argparse.Namespace) -> int:
+    """Close the walk-in queues whose closing time has passed, once (for a cron; the running
+    service does the same every two minutes)."""
+    from booking.services.walkins import close_due
+
+    async def run() -> int:
+        await _with_database(settings)
+        try:
+            return await close_due(datetime.now(UTC))
+        finally:
+            await Tortoise.close_connections()
+
+    count = asyncio.run(run())
+    print(f"Closed {count} walk-in ticket{'' if count == 1 else 's'}.")
+    return 0
+
+
 def cmd_send_mail(settings: Settings, args: argparse.Namespace) -> int:
     """The outbox sender as its own worker, beside or instead of the one in the service."""
     from booking.app import build_sender, system_clock
@@ -247,6 +264,9 @@ def build_parser() -> argparse.ArgumentParser:
         "send-mail", help="send the outbox's due messages (BOOKING_SMTP_HOST or BOOKING_MAIL_DIR)"
     )
     mail.add_argument("--once", action="store_true", help="send what is due now, then stop")
+    commands.add_parser(
+        "close-queue", help="close the walk-in queues whose closing time has passed"
+    )
     serve = commands.add_parser("serve", help="serve HTTP (BOOKING_HOST, BOOKING_PORT)")
     serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     return parser
@@ -260,6 +280,7 @@ COMMANDS = {
     "create-user": cmd_create_user,
     "purge": cmd_purge,
     "send-mail": cmd_send_mail,
+    "close-queue": cmd_close_queue,
 }
 
 

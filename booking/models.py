@@ -126,6 +126,11 @@ class Counsellor(Model):
     # At the desk for walk-ins: set by calling (or "I am at my desk"), on that local day only.
     desk_location_id = fields.IntField(null=True)
     desk_since = fields.DatetimeField(null=True)
+    # The room they said they sit in at that desk ("I am at my desk", or with "call next").
+    desk_room_id = fields.IntField(null=True)
+    # Ready for walk-ins (booking/queue.py's readiness): since when, and until when at most.
+    ready_since = fields.DatetimeField(null=True)
+    ready_until = fields.DatetimeField(null=True)
 
     class Meta:
         table = "counsellor"
@@ -456,7 +461,8 @@ class Ticket(Model):
     queued_at = fields.DatetimeField()  # its place in the queue; kept while parked
     called_at = fields.DatetimeField(null=True)  # the latest call
     first_called_at = fields.DatetimeField(null=True)  # for waiting times and the estimate
-    calls = fields.IntField(default=0)
+    calls = fields.IntField(default=0)  # counted calls since the last resume (the no-show rule)
+    round_called_at = fields.DatetimeField(null=True)  # the first of those calls
     started_at = fields.DatetimeField(null=True)
     finished_at = fields.DatetimeField(null=True)
     closed_reason = fields.CharField(max_length=32, default="")

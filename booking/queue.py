@@ -1,9 +1,11 @@
 """The walk-in queue's rules: who is next for a counsellor, where a ticket stands, and how long
-it will probably wait (issue 6).
+it will probably wait (issue 6); what each desk action may do in which state, when "did not
+come" is allowed, who is ready for walk-ins, and which ticket goes to whom when a counsellor
+presses "call next" or a ticket joins the queue (issue 14).
 
-Pure functions over plain data; the clock is passed in. The services (booking/services/walkins.py)
-read the stored tickets, counsellors and sessions, call these under the location's lock and
-write the result.
+Pure functions over plain data; the clock is passed in. The services (booking/services/walkins/
+and its neighbours) read the stored tickets, counsellors and sessions in one pass, call these
+under the location's lock and write the result.
 
 Order: a ticket with a priority reason (small children, disability, pregnancy, an urgent
 deadline) before one without, then by the time it joined the queue, then by number. A parked
@@ -18,6 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from booking import balance
 from booking.slots import Interval
 
 # Ticket states.
@@ -32,6 +35,99 @@ TICKET_STATES = (WAITING, CALLED, SERVING, PARKED, DONE, NO_SHOW, CLOSED)
 OPEN_STATES = (WAITING, CALLED, SERVING, PARKED)
 
 PRIORITY_REASONS = ("children", "disability", "pregnancy", "deadline")
+
+# --- the desk's actions: the transition table --------------------------------------------------
+
+# What an action does to the walk-in's session (its Booking with channel "walk_in").
+CHECK_IN = "check_in"  # the session has begun
+ATTEND = "attend"  # it took place
+MISSED = "missed"  # the visitor did not come: the session ends now, recorded as a no-show
+RELEASE = "release"  # it did not happen: cancelled, counts for nobody
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    allowed: tuple[str, ...]  # the states the action applies to
+    new_state: str
+    session: str | None  # CHECK_IN, ATTEND, MISSED, RELEASE or None
+    holder_only: bool = True  # only the counsellor holding the ticket (resume: any desk)
+    fresh_count: bool = False  # the call count starts again (the no-show rule)
+
+
+TRANSITIONS: Mapping[str, Transition] = {
+    t.action: t
+    for t in (
+        Transition("recall", (CALLED,), CALLED, None),
+        Transition("start", (CALLED,), SERVING, CHECK_IN),
+        Transition("finish", (SERVING,), DONE, ATTEND),
+        Transition("no-show", (CALLED,), NO_SHOW, MISSED),
+        Transition("park", (CALLED,), PARKED, RELEASE),
+        Transition("resume", (PARKED,), WAITING, None, holder_only=False, fresh_count=True),
+        Transition("transfer", (CALLED,), WAITING, RELEASE, fresh_count=True),
+    )
+}
+ACTIONS = tuple(TRANSITIONS)
+
+
+def transition(action: str, state: str) -> Transition | None:
+    """The action's row if it applies to a ticket in ``state``; None otherwise."""
+    found = TRANSITIONS.get(action)
+    return found if found is not None and state in found.allowed else None
+
+
+# --- the no-show rule --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NoShowRule:
+    """ "Did not come" after ``calls`` calls at least ``gap`` apart, or ``minutes`` after the first
+    call of the round (BOOKING_NO_SHOW_CALLS, BOOKING_NO_SHOW_MINUTES). Three clicks within
+    seconds are not three chances to walk to the desk."""
+
+    calls: int = 3
+    minutes: int = 10
+    gap: timedelta = timedelta(minutes=1)
+
+
+DEFAULT_NO_SHOW = NoShowRule()
+
+
+def counts_as_call(last_call: datetime | None, now: datetime, rule: NoShowRule) -> bool:
+    """Whether a call now counts towards the rule: the first, or at least ``gap`` after the
+    latest call."""
+    return last_call is None or now - last_call >= rule.gap
+
+
+def no_show_allowed(
+    state: str, calls: int, round_started: datetime | None, now: datetime, rule: NoShowRule
+) -> bool:
+    """A called ticket may be marked "did not come" once the rule is met."""
+    if state != CALLED or round_started is None:
+        return False
+    return calls >= rule.calls or now - round_started >= timedelta(minutes=rule.minutes)
+
+
+# --- readiness ---------------------------------------------------------------------------------
+
+READY_FOR = timedelta(hours=1)  # pressed "call next" and nothing fitted: on the ready list so long
+
+
+def ready(
+    since: datetime | None,
+    until: datetime | None,
+    now: datetime,
+    booked_starts: Iterable[datetime] = (),
+    *,
+    busy: bool = False,
+) -> bool:
+    """On the ready list: marked ready (pressed "call next" and nothing fitted, or switched
+    ready on) and still within its time, not busy now, and no booked session of theirs has
+    begun since (taking a booked session ends readiness). Signing off clears the mark."""
+    if since is None or until is None or busy or not since <= now < until:
+        return False
+    return not any(since < start <= now for start in booked_starts)
+
 
 # Until today has finished sessions to learn from: how long a session on a topic takes.
 DEFAULT_MINUTES: Mapping[str, int] = {
@@ -109,7 +205,10 @@ def next_for(
     *,
     anyway: bool = False,
 ) -> Pick:
-    """The best waiting ticket for this counsellor: the first in queue order that fits.
+    """The plan for a press of "call next": the best waiting ticket for the counsellor who
+    pressed (language, topic, priority, arrival), the first in queue order that fits. Never a
+    colleague's: the balance decides only between counsellors ready at the same moment
+    (:func:`plan_new_ticket`).
 
     Nothing is called when their next booked session begins sooner than a typical session
     lasts, unless ``anyway``.
@@ -120,6 +219,42 @@ def next_for(
     if not anyway and next_booking is not None and next_booking - now < typical:
         return Pick(None, held_for_booking=True)
     return Pick(first)
+
+
+@dataclass(frozen=True)
+class ReadyDesk:
+    """A counsellor on the ready list, as the balance among them needs them."""
+
+    desk: Desk
+    since: datetime  # on the list since: among equals, who waited longest goes first
+    sessions_today: int = 0
+    next_booking: datetime | None = None  # their next booked session today, if any
+
+
+def plan_new_ticket(
+    ticket: Ticket,
+    ready_desks: Sequence[ReadyDesk],
+    now: datetime,
+    typical: timedelta,
+    weights: Mapping[str, float],
+    so_far: balance.Tally,
+) -> balance.Decision | None:
+    """Who a ticket that just became callable (registered, resumed, transferred) is called for:
+    among the ready counsellors who fit it and whose next booked session is not sooner than a
+    typical session lasts, the balance's choice (the organisation furthest behind its share);
+    None when nobody ready fits: it waits for the next press of "call next"."""
+    able = [
+        r
+        for r in ready_desks
+        if fits(ticket, r.desk) and (r.next_booking is None or r.next_booking - now >= typical)
+    ]
+    if not able:
+        return None
+    candidates = [
+        balance.Candidate(r.desk.counsellor_id, r.desk.organisation, r.sessions_today, r.since)
+        for r in able
+    ]
+    return balance.choose(candidates, weights, so_far)
 
 
 def position(ticket_id: int, waiting: Sequence[Ticket]) -> int | None:

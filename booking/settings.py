@@ -103,6 +103,10 @@ class Settings:
     # organisations, and whether a no-show counts as a session delivered.
     balance_base_percent: int = 30
     no_shows_count: bool = True
+    # The walk-in desk's "did not come" (booking/queue.py's no-show rule): after this many
+    # calls at least a minute apart, or this many minutes after the first call.
+    no_show_calls: int = 3
+    no_show_minutes: int = 10
     # Mail (integrations/mail.py). Without an SMTP host, messages become .eml files in mail_dir.
     smtp_host: str = ""
     smtp_port: int = 587
@@ -205,6 +209,8 @@ class Settings:
             dpo_contact=get("BOOKING_DPO_CONTACT", ""),
             balance_base_percent=base_part,
             no_shows_count=_flag(get("BOOKING_NO_SHOWS_COUNT", "1")),
+            no_show_calls=whole("BOOKING_NO_SHOW_CALLS", "3", 1, 20),
+            no_show_minutes=whole("BOOKING_NO_SHOW_MINUTES", "10", 1, 240),
             smtp_host=get("BOOKING_SMTP_HOST", ""),
             smtp_port=smtp_port,
             smtp_security=security,

@@ -90,3 +90,13 @@ STATUS_LABELS: dict[str, str] = {
 ONLINE = "online"
 WALK_IN = "walk_in"
 FOLLOW_UP = "follow_up"
+
+
+# The walk-in priority reasons (booking/queue.py's PRIORITY_REASONS) as reception, the desk and the
+# ticket name them: one list for all (also in the visitor catalogs).
+PRIORITY_LABELS: dict[str, str] = {
+    "children": N_("Small children"),
+    "disability": N_("Disability"),
+    "pregnancy": N_("Pregnancy"),
+    "deadline": N_("Urgent deadline"),
+}

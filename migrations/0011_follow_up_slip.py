@@ -3,7 +3,7 @@ from tortoise.migrations import operations as ops
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0009_booking_limits')]
+    dependencies = [('models', '0010_walk_in_desk')]
 
     initial = False
 

@@ -91,3 +91,27 @@ def test_send_mail_once_writes_the_due_messages(tmp_path: Path) -> None:
     assert file.name == "cli-1@welcome.example.eml" and b"Subject: Erinnerung" in file.read_bytes()
     again = run("send-mail", "--once", tmp_path=tmp_path, BOOKING_MAIL_DIR=str(mail_dir))
     assert "0 sent" in again.stdout  # never twice
+
+
+def test_close_queue_closes_tickets_left_from_an_earlier_day(tmp_path: Path) -> None:
+    """For a cron: yesterday's waiting ticket is closed with the closing-time reason."""
+    assert run("migrate", tmp_path=tmp_path).returncode == 0
+    assert run("demo", tmp_path=tmp_path).returncode == 0
+    database = sqlite3.connect(tmp_path / "cli.sqlite3")
+    with database:
+        location_id = database.execute("SELECT id FROM location LIMIT 1").fetchone()[0]
+        yesterday = (datetime.now(UTC) - timedelta(days=2)).date().isoformat()
+        moment = (datetime.now(UTC) - timedelta(days=2)).isoformat()
+        database.execute(
+            "INSERT INTO ticket (location_id, day, number, token_hash, topic, language, "
+            "priority, name, status, arrived_at, queued_at, calls, closed_reason) "
+            "VALUES (?, ?, 1, 'x', 'forms', 'de', '', '', 'waiting', ?, ?, 0, '')",
+            (location_id, yesterday, moment, moment),
+        )
+    result = run("close-queue", tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Closed 1 walk-in ticket." in result.stdout
+    with database:
+        row = database.execute("SELECT status, closed_reason FROM ticket").fetchone()
+    database.close()
+    assert row == ("closed", "closing_time")

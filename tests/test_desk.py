@@ -68,7 +68,7 @@ async def test_call_start_finish_and_the_outcome_form(staff: Service) -> None:
     for button in ("/start", "/recall", "/park", "/transfer"):
         assert f'action="{base}{button}"' in html, button
     assert f'action="{base}/no-show"' not in html  # only after three calls or ten minutes
-    assert "after three calls or ten minutes" in html
+    assert "after 3 calls at least a minute apart or 10 minutes after the first call" in html
 
     assert (await press(staff, f"{base}/recall"))[0] == 303
     assert (await press(staff, f"{base}/start"))[0] == 303
@@ -94,9 +94,11 @@ async def test_call_start_finish_and_the_outcome_form(staff: Service) -> None:
 async def test_nobody_fits_and_held_for_a_booked_session(staff: Service) -> None:
     staff.clock.now = at(9)
     await open_desk(staff)
-    assert (await press(staff, "/staff/desk/call-next"))[1].endswith("note=nobody")
-    html = (await staff.client.get("/staff/desk?note=nobody&lang=en")).text
-    assert "Nobody waiting fits you right now." in html
+    assert (await press(staff, "/staff/desk/call-next"))[1].endswith("note=ready")
+    html = (await staff.client.get("/staff/desk?note=ready&lang=en")).text
+    assert "Nobody waiting fits you right now. You are ready for walk-ins" in html
+    assert "You are ready for walk-ins." in html and "Not ready for walk-ins" in html
+    assert (await press(staff, "/staff/desk/ready", ready="0"))[1].endswith("note=not_ready")
 
     await add_booking("hsc", "awo", at(9, 15), status="booked")
     ticket = await register(staff, await bearer(staff, "reception"))
@@ -124,8 +126,13 @@ async def test_park_resume_and_transfer_from_the_desk(staff: Service) -> None:
     assert (await Ticket.get(id=first["id"])).status == "waiting"
 
     await press(staff, "/staff/desk/call-next")
-    html = (await staff.client.get(DESK)).text
     claire = await Counsellor.get(accounts__username="caritas1")
+    html = (await staff.client.get(DESK)).text
+    assert "Claire D." not in html  # not at her desk: not offered
+    await Counsellor.filter(id=claire.id).update(
+        desk_location_id=(await Location.get(code="hsc")).id, desk_since=staff.clock.now
+    )
+    html = (await staff.client.get(DESK)).text
     option = f'<option value="counsellor:{claire.id}">Claire D. (Caritasverband Hannover)</option>'
     assert option in html
     assert "Jonas M." not in html and "Rojda E." not in html  # they do not cover health
@@ -195,9 +202,11 @@ async def test_odd_desk_requests_never_fail(staff: Service) -> None:
     assert re.search(r"W 001", (await staff.client.get(DESK)).text)
 
 
-async def test_a_ticket_handed_to_a_colleague_is_said_so(staff: Service) -> None:
-    """DRK weighs nearly everything and Nadia (DRK, German) is free at her desk: awo1's press
-    calls the German walk-in for her, and awo1's desk says why nobody came to them."""
+async def test_the_one_who_pressed_is_served_even_when_a_colleague_is_behind(
+    staff: Service,
+) -> None:
+    """DRK weighs nearly everything and Nadia (DRK, German) sits free at her desk, but she has
+    not pressed: awo1's press calls the German walk-in for awo1, in the room awo1 chose."""
     from booking.models import Organisation
     from booking.services import fairness
 
@@ -213,10 +222,29 @@ async def test_a_ticket_handed_to_a_colleague_is_said_so(staff: Service) -> None
             location, await Organisation.get(code=code), weight, "admin", staff.clock.now
         )
     ticket = await register(staff, await bearer(staff, "reception"))
+    html = await open_desk(staff)
+    assert '<option value="1.04" selected>1.04</option>' in html  # the planned room
+    status, where = await press(staff, "/staff/desk/call-next", anyway="1", room="1.01")
+    assert (status, where) == (303, "/staff/desk?location=hsc&note=called")
+    called = await Ticket.get(id=ticket["id"]).prefetch_related("room")
+    deniz = await Counsellor.get(accounts__username="awo1")
+    assert called.status == "called" and called.counsellor_id == deniz.id  # type: ignore[attr-defined]
+    assert called.room is not None and called.room.name == "1.01"
+    display = (await staff.client.get("/api/v1/locations/hsc/display")).json()
+    assert display["calls"][0]["room"] == "1.01"
+
+
+async def test_signing_off_ends_readiness(staff: Service) -> None:
+    staff.clock.now = at(9)
     await open_desk(staff)
-    status, where = await press(staff, "/staff/desk/call-next", anyway="1")
-    assert (status, where) == (303, "/staff/desk?location=hsc&note=handed")
-    html = (await staff.client.get(where + "&lang=en")).text
-    assert "went to a free colleague whose organisation is behind its share" in html
-    called = await Ticket.get(id=ticket["id"])
-    assert called.status == "called" and called.counsellor_id == nadia.id  # type: ignore[attr-defined]
+    assert (await press(staff, "/staff/desk/ready", ready="1"))[1].endswith("note=ready")
+    deniz = await Counsellor.get(accounts__username="awo1")
+    assert deniz.ready_since == at(9) and deniz.desk_room_id is not None
+    page = await staff.client.get(DESK)
+    assert (
+        await staff.client.post("/logout", data={"csrf": csrf_of(page.text)})
+    ).status_code == 303
+    deniz = await Counsellor.get(id=deniz.id)
+    assert deniz.ready_since is None and deniz.ready_until is None
+    ticket = await register(staff, await bearer(staff, "reception"))
+    assert (await Ticket.get(id=ticket["id"])).status == "waiting"  # not called for him

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from booking import queue
+from booking import balance, queue
 from booking.queue import Desk, Staff, Ticket
 from booking.slots import Interval
 
@@ -93,6 +93,17 @@ DESKS = (
 # "health" and "ti" fit nobody: such tickets wait and are never called.
 MACHINE_TOPICS = ["forms", "housing", "work", "health"]
 MACHINE_LANGUAGES = ["de", "ar", "fa", "en", "ti"]
+# The model's own table: which states each desk action applies to.
+MODEL_ALLOWS = {
+    "recall": {queue.CALLED},
+    "start": {queue.CALLED},
+    "finish": {queue.SERVING},
+    "no-show": {queue.CALLED},
+    "park": {queue.CALLED},
+    "resume": {queue.PARKED},
+    "transfer": {queue.CALLED},
+}
+WEIGHTS = {"lhh": 20.0, "awo": 40.0, "drk": 25.0, "kargah": 15.0}
 
 
 class QueueMachine(RuleBasedStateMachine):
@@ -102,6 +113,12 @@ class QueueMachine(RuleBasedStateMachine):
     priority and whom it was transferred to; its choice for a counsellor is the first fitting
     waiting ticket with priority in that list, else the first fitting one. Parking, resuming and
     transferring never reorder the list: a resumed or transferred ticket is back in its place.
+
+    Readiness: a press that finds nothing puts the desk on the model's ready list (with the
+    time); an hour later it lapses. A ticket that becomes callable (registered, resumed,
+    transferred) goes to a ready desk that fits, of the organisation with the largest shortfall
+    in the model's own running tally (entitlement + share - sessions), so no waiting ticket
+    ever fits a ready desk.
     """
 
     def __init__(self) -> None:
@@ -115,6 +132,9 @@ class QueueMachine(RuleBasedStateMachine):
         self.target: dict[int, int | None] = {}
         self.holding: dict[int, int] = {}  # desk id -> the ticket it called
         self.served: set[int] = set()
+        self.ready_since: dict[int, datetime] = {}  # desk id -> on the ready list since
+        self.entitled: dict[str, float] = {}  # the model's tally of the balance
+        self.delivered: dict[str, int] = {}
 
     # the model
 
@@ -135,6 +155,53 @@ class QueueMachine(RuleBasedStateMachine):
     def waiting(self) -> list[Ticket]:
         return [t for t in self.tickets.values() if self.state[t.id] == queue.WAITING]
 
+    def model_ready(self) -> list[int]:
+        return [
+            d
+            for d, since in self.ready_since.items()
+            if self.now - since < timedelta(hours=1) and d not in self.holding
+        ]
+
+    def ready_desks(self) -> list[queue.ReadyDesk]:
+        by_id = {d.counsellor_id: d for d in DESKS}
+        ready = [
+            queue.ReadyDesk(by_id[d], since)
+            for d, since in self.ready_since.items()
+            if queue.ready(since, since + queue.READY_FOR, self.now) and d not in self.holding
+        ]
+        assert sorted(r.desk.counsellor_id for r in ready) == sorted(self.model_ready())
+        return ready
+
+    def became_callable(self, tid: int) -> None:
+        """The plan for a ticket that just became callable, checked against the model."""
+        tally = balance.Tally(dict(self.entitled), dict(self.delivered))
+        decision = queue.plan_new_ticket(
+            self.tickets[tid], self.ready_desks(), self.now, TYPICAL, WEIGHTS, tally
+        )
+        fitting = [
+            d
+            for d in self.model_ready()
+            if self.model_fits(tid, next(x for x in DESKS if x.counsellor_id == d))
+        ]
+        if not fitting:
+            assert decision is None
+            return
+        assert decision is not None and decision.counsellor_id in fitting
+        org_of = {d.counsellor_id: d.organisation for d in DESKS}
+        eligible = {org_of[d] for d in fitting}
+        total = sum(WEIGHTS[o] for o in eligible)
+        shortfall = {
+            o: self.entitled.get(o, 0.0) + WEIGHTS[o] / total - self.delivered.get(o, 0)
+            for o in eligible
+        }
+        assert shortfall[decision.organisation] >= max(shortfall.values()) - 1e-9
+        for o in eligible:
+            self.entitled[o] = self.entitled.get(o, 0.0) + WEIGHTS[o] / total
+        self.delivered[decision.organisation] = self.delivered.get(decision.organisation, 0) + 1
+        self.state[tid] = queue.CALLED
+        self.holding[decision.counsellor_id] = tid
+        del self.ready_since[decision.counsellor_id]
+
     # the operations
 
     @rule(
@@ -151,6 +218,7 @@ class QueueMachine(RuleBasedStateMachine):
         self.state[tid] = queue.WAITING
         self.priority[tid] = priority
         self.target[tid] = None
+        self.became_callable(tid)
 
     @precondition(lambda self: len(self.holding) < len(DESKS))
     @rule(data=st.data(), shuffle=st.randoms(use_true_random=False))
@@ -164,7 +232,11 @@ class QueueMachine(RuleBasedStateMachine):
         expected = next((i for i in self.model_order() if self.model_fits(i, me)), None)
         assert (pick.ticket.id if pick.ticket else None) == expected
         if pick.ticket is None:
+            self.ready_since.setdefault(me.counsellor_id, self.now)
+            if self.now - self.ready_since[me.counsellor_id] >= timedelta(hours=1):
+                self.ready_since[me.counsellor_id] = self.now  # a lapsed mark starts again
             return
+        self.ready_since.pop(me.counsellor_id, None)
         called = pick.ticket.id
         assert self.state[called] == queue.WAITING, "a ticket is never called twice"
         assert called not in self.holding.values() and called not in self.served
@@ -176,29 +248,47 @@ class QueueMachine(RuleBasedStateMachine):
         desk_id = data.draw(st.sampled_from(sorted(self.holding)), label="desk")
         return self.holding.pop(desk_id)
 
+    def _move(self, action: str, tid: int, expected: str) -> None:
+        """The transition table agrees with the model: the action applies, to this state."""
+        move = queue.transition(action, self.state[tid])
+        assert move is not None and move.new_state == expected, (action, self.state[tid])
+        for other in queue.TICKET_STATES:
+            if other not in MODEL_ALLOWS[action]:
+                assert queue.transition(action, other) is None, (action, other)
+
     @precondition(lambda self: self.holding)
     @rule(data=st.data())
     def park(self, data: st.DataObject) -> None:
-        self.state[self._release(data)] = queue.PARKED
+        tid = self._release(data)
+        self._move("park", tid, queue.PARKED)
+        self.state[tid] = queue.PARKED
 
     @precondition(lambda self: queue.PARKED in self.state.values())
     @rule(data=st.data())
     def resume(self, data: st.DataObject) -> None:
         parked = sorted(i for i, s in self.state.items() if s == queue.PARKED)
-        self.state[data.draw(st.sampled_from(parked), label="ticket")] = queue.WAITING
+        tid = data.draw(st.sampled_from(parked), label="ticket")
+        self._move("resume", tid, queue.WAITING)
+        self.state[tid] = queue.WAITING
+        self.became_callable(tid)
 
     @precondition(lambda self: self.holding)
     @rule(data=st.data(), to=st.sampled_from(DESKS))
     def transfer(self, data: st.DataObject, to: Desk) -> None:
         tid = self._release(data)
+        self._move("transfer", tid, queue.WAITING)
         self.tickets[tid] = replace(self.tickets[tid], counsellor_id=to.counsellor_id)
         self.target[tid] = to.counsellor_id
         self.state[tid] = queue.WAITING
+        self.became_callable(tid)
 
     @precondition(lambda self: self.holding)
     @rule(data=st.data())
     def finish(self, data: st.DataObject) -> None:
         tid = self._release(data)
+        self._move("start", tid, queue.SERVING)
+        self.state[tid] = queue.SERVING
+        self._move("finish", tid, queue.DONE)
         self.state[tid] = queue.DONE
         self.served.add(tid)
 
@@ -213,6 +303,16 @@ class QueueMachine(RuleBasedStateMachine):
         for tid in self.tickets:
             if self.state[tid] != queue.WAITING:
                 assert queue.position(tid, waiting) is None
+
+    @invariant()
+    def no_waiting_ticket_fits_a_ready_desk(self) -> None:
+        by_id = {d.counsellor_id: d for d in DESKS}
+        for d in self.model_ready():
+            assert not any(self.model_fits(t.id, by_id[d]) for t in self.waiting())
+
+    @invariant()
+    def a_ready_desk_holds_nothing(self) -> None:
+        assert not set(self.model_ready()) & set(self.holding)
 
     @invariant()
     def a_transferred_ticket_fits_only_its_target(self) -> None:
@@ -468,3 +568,86 @@ def test_typical_minutes_examples() -> None:
 
 def next_for_at(desk_: Desk, waiting: list[Ticket]) -> Ticket | None:
     return queue.next_for(desk_, waiting, NOW, None, TYPICAL).ticket
+
+
+# --- the transition table, the no-show rule and readiness --------------------------------------
+
+
+def test_the_transition_table_says_what_each_action_may_do() -> None:
+    assert queue.ACTIONS == ("recall", "start", "finish", "no-show", "park", "resume", "transfer")
+    for action in queue.ACTIONS:
+        row = queue.TRANSITIONS[action]
+        for state in queue.TICKET_STATES:
+            found = queue.transition(action, state)
+            assert (found is not None) == (state in row.allowed), (action, state)
+    assert queue.transition("finish", queue.CALLED) is None  # not started yet
+    assert queue.TRANSITIONS["park"].session == queue.RELEASE
+    assert queue.TRANSITIONS["no-show"].session == queue.MISSED
+    assert queue.TRANSITIONS["resume"].fresh_count and not queue.TRANSITIONS["resume"].holder_only
+    assert queue.transition("dance", queue.CALLED) is None
+
+
+@given(
+    gaps=st.lists(st.integers(0, 180), min_size=0, max_size=6),
+    calls=st.integers(1, 5),
+    limit=st.integers(1, 30),
+)
+def test_did_not_come_needs_calls_a_minute_apart_or_the_time(
+    gaps: list[int], calls: int, limit: int
+) -> None:
+    rule = queue.NoShowRule(calls=calls, minutes=limit)
+    first = NOW
+    counted, last, moment = 1, first, first
+    for seconds in gaps:
+        moment += timedelta(seconds=seconds)
+        if queue.counts_as_call(last, moment, rule):
+            counted += 1
+        last = moment
+    allowed = queue.no_show_allowed(queue.CALLED, counted, first, moment, rule)
+    assert allowed == (counted >= calls or moment - first >= minutes(limit))
+    # Counted calls are at least a minute apart: within the first `counted - 1` minutes, no.
+    if counted >= 2:
+        assert moment - first >= minutes(counted - 1)
+    assert not queue.no_show_allowed(queue.WAITING, 99, first, moment + minutes(99), rule)
+
+
+def test_three_clicks_within_seconds_are_one_call() -> None:
+    rule = queue.DEFAULT_NO_SHOW
+    assert queue.counts_as_call(None, NOW, rule)
+    assert not queue.counts_as_call(NOW, NOW + timedelta(seconds=20), rule)
+    assert queue.counts_as_call(NOW, NOW + minutes(1), rule)
+    assert not queue.no_show_allowed(queue.CALLED, 1, NOW, NOW + timedelta(seconds=30), rule)
+    assert queue.no_show_allowed(queue.CALLED, 3, NOW, NOW + minutes(2), rule)
+    assert queue.no_show_allowed(queue.CALLED, 1, NOW, NOW + minutes(10), rule)
+
+
+def test_readiness_lapses_with_time_a_booked_session_or_being_busy() -> None:
+    since, until = NOW, NOW + queue.READY_FOR
+    assert queue.ready(since, until, NOW + minutes(59))
+    assert not queue.ready(since, until, NOW + minutes(60))
+    assert not queue.ready(None, None, NOW)
+    assert not queue.ready(since, until, NOW + minutes(30), [NOW + minutes(20)])  # took a booking
+    assert queue.ready(since, until, NOW + minutes(30), [NOW - minutes(20), NOW + minutes(40)])
+    assert not queue.ready(since, until, NOW + minutes(5), busy=True)
+
+
+def test_a_new_ticket_goes_to_the_ready_desk_furthest_behind() -> None:
+    lhh, awo = desk(1, organisation="lhh"), desk(2, organisation="awo")
+    ready_list = [queue.ReadyDesk(lhh, NOW - minutes(5)), queue.ReadyDesk(awo, NOW)]
+    tally = balance.Tally({"lhh": 3.0, "awo": 3.0}, {"lhh": 1, "awo": 5})
+    decision = queue.plan_new_ticket(
+        ticket(1), ready_list, NOW, TYPICAL, {"lhh": 50.0, "awo": 50.0}, tally
+    )
+    assert decision is not None and decision.counsellor_id == 1  # lhh is behind
+    assert (
+        queue.plan_new_ticket(ticket(2, language="ar"), ready_list, NOW, TYPICAL, {}, tally) is None
+    )
+    soon = [queue.ReadyDesk(lhh, NOW, next_booking=NOW + minutes(10)), queue.ReadyDesk(awo, NOW)]
+    other = queue.plan_new_ticket(ticket(3), soon, NOW, TYPICAL, {"lhh": 50.0, "awo": 50.0}, tally)
+    assert other is not None and other.counsellor_id == 2  # lhh's booked session is too soon
+
+
+def test_every_priority_reason_has_one_label() -> None:
+    from booking.vocabulary import PRIORITY_LABELS
+
+    assert tuple(PRIORITY_LABELS) == queue.PRIORITY_REASONS

@@ -1,11 +1,11 @@
-"""The walk-in service (booking/services/walkins.py) on SQLite and PostgreSQL: numbering,
+"""The walk-in service (booking/services/walkins/) on SQLite and PostgreSQL: numbering,
 calls under the lock, the balance between free counsellors, the desk's actions, closing time,
 estimates and anonymisation."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -85,50 +85,88 @@ async def test_two_counsellors_calling_at_once_get_different_tickets(service: Se
     assert sorted(b.counsellor_id for b in walk_ins) == sorted([aylin.id, jonas.id])  # type: ignore[attr-defined]
 
 
-async def test_a_free_colleague_further_behind_gets_the_ticket(service: Service) -> None:
-    """Both at their desk and free: the ticket goes to the organisation the balance chooses.
-    When the other counsellor presses "call next", it is called for the rightful one at once
-    (nobody waits for a colleague who has not asked); the caller gets nothing else here."""
+async def at_desk(*people: Counsellor, now: datetime) -> None:
+    for someone in people:
+        await Counsellor.filter(id=someone.id).update(
+            desk_location_id=(await hsc()).id, desk_since=now
+        )
+
+
+async def weigh(now: datetime, **weights: float) -> None:
+    from booking.models import Organisation
+
+    for code, weight in weights.items():
+        await fairness.set_weight(
+            await hsc(), await Organisation.get(code=code), weight, "admin", now
+        )
+
+
+async def test_call_next_serves_the_one_who_pressed(service: Service) -> None:
+    """Both at their desk and free, and awo weighs nearly everything: when Aylin (lhh) presses,
+    the Turkish walk-in is called for her, not for Deniz (awo), who never pressed."""
     service.clock.now = at(10, 5)
     location = await hsc()
     aylin, deniz = await person("Aylin K."), await person("Deniz Y.")  # lhh and awo, both speak tr
-    for someone in (aylin, deniz):
-        await Counsellor.filter(id=someone.id).update(
-            desk_location_id=location.id, desk_since=service.clock.now
-        )
+    await at_desk(aylin, deniz, now=service.clock.now)
+    await weigh(service.clock.now, awo=1000.0, lhh=0.001)
     await register(service, language="tr")
-    month = fairness.month_of(service.clock.now, location)
-    so_far = await fairness.tally(location, month, RULES)
-    in_force = await fairness.weights(location, month, service.clock.now, RULES)
-    from booking import balance
+    pressed = await walkins.call_next(aylin, location, service.clock.now, RULES, anyway=True)
+    assert pressed.ticket is not None and pressed.ticket.counsellor_id == aylin.id  # type: ignore[attr-defined]
+    assert pressed.ticket.room_id is not None  # type: ignore[attr-defined]
+    call = await AuditEntry.get(action="call", record_id=str(pressed.ticket.id))
+    assert call.actor == str(aylin.id)
+    booking = await Booking.get(id=pressed.ticket.booking_id)  # type: ignore[attr-defined]
+    assert booking.allocation is not None and booking.allocation["organisation"] == "lhh"
+    # Deniz's own press finds nothing: he goes on the ready list.
+    nothing = await walkins.call_next(deniz, location, service.clock.now, RULES, anyway=True)
+    assert nothing.ticket is None and nothing.ready
+    assert (await Counsellor.get(id=deniz.id)).ready_since is not None
 
-    decision = balance.choose(
-        [
-            balance.Candidate(aylin.id, "lhh", 0, service.clock.now),
-            balance.Candidate(deniz.id, "awo", 0, service.clock.now),
-        ],
-        in_force.values,
-        so_far,
-    )
-    rightful = aylin if decision.organisation == "lhh" else deniz
-    other = deniz if rightful is aylin else aylin
-    pressed = await walkins.call_next(other, location, service.clock.now, RULES, anyway=True)
-    assert pressed.ticket is None and pressed.handed == 1
-    handed = await Ticket.get(language="tr")
-    assert handed.status == queue.CALLED and handed.counsellor_id == rightful.id  # type: ignore[attr-defined]
-    call = await AuditEntry.get(action="call", record_id=str(handed.id))
-    assert call.actor == str(other.id)  # the audit names who pressed
-    assert [c.label for c in await walkins.display(location, service.clock.now)] == ["W 001"]
-    # The rightful counsellor's own press finds the ticket already theirs: one call, not two.
-    taken = (
-        await walkins.call_next(rightful, location, service.clock.now, RULES, anyway=True)
-    ).ticket
-    assert taken is not None and taken.id == handed.id and taken.calls == 1
-    booking = await Booking.get(id=taken.booking_id)  # type: ignore[attr-defined]
-    assert (
-        booking.allocation is not None
-        and booking.allocation["organisation"] == decision.organisation
-    )
+
+async def test_a_new_ticket_goes_to_the_ready_counsellor_furthest_behind(service: Service) -> None:
+    """Aylin (lhh) and Deniz (awo) pressed and nothing fitted: both are ready. awo is furthest
+    behind its share, so the next Turkish walk-in is called for Deniz at once, with his room on
+    the display and the decision recorded; the one after goes to Aylin, the only one left."""
+    service.clock.now = at(10, 5)
+    location = await hsc()
+    aylin, deniz = await person("Aylin K."), await person("Deniz Y.")
+    await weigh(service.clock.now, awo=1000.0, lhh=0.001)
+    for someone in (aylin, deniz):
+        assert (await walkins.call_next(someone, location, service.clock.now, RULES)).ready
+    first = await register(service, language="tr")
+    handed = await Ticket.get(id=first.ticket.id)
+    assert handed.status == queue.CALLED and handed.counsellor_id == deniz.id  # type: ignore[attr-defined]
+    assert first.position is None  # called at once: no place in the queue
+    current = await walkins.current(deniz)
+    assert current is not None and current.id == handed.id
+    assert await walkins.current(aylin) is None
+    booking = await Booking.get(id=handed.booking_id)  # type: ignore[attr-defined]
+    assert booking.allocation is not None and booking.allocation["organisation"] == "awo"
+    assert {s["organisation"] for s in booking.allocation["standings"]} == {"awo", "lhh"}
+    calls = await walkins.display(location, service.clock.now)
+    assert [c.label for c in calls] == ["W 001"] and calls[0].room is not None
+    second = await register(service, language="tr")
+    assert (await Ticket.get(id=second.ticket.id)).counsellor_id == aylin.id  # type: ignore[attr-defined]
+    third = await register(service, language="tr")  # nobody is ready any more: it waits
+    assert (await Ticket.get(id=third.ticket.id)).status == queue.WAITING
+
+
+async def test_readiness_ends_after_an_hour_a_booked_session_or_leaving(service: Service) -> None:
+    from booking.services import desk
+
+    service.clock.now = at(9, 5)
+    location = await hsc()
+    aylin = await person("Aylin K.")
+    assert (await walkins.call_next(aylin, location, service.clock.now, RULES)).ready
+    service.clock.now = at(10, 6)  # more than an hour later
+    late = await register(service, language="tr")
+    assert (await Ticket.get(id=late.ticket.id)).status == queue.WAITING
+    await Ticket.filter(id=late.ticket.id).update(status=queue.CLOSED)
+    # Ready again; then she leaves the desk: off the list.
+    assert (await walkins.call_next(aylin, location, service.clock.now, RULES)).ready
+    await desk.leave(aylin, "aylin", service.clock.now)
+    gone = await register(service, language="tr")
+    assert (await Ticket.get(id=gone.ticket.id)).status == queue.WAITING
 
 
 async def test_a_booked_session_soon_holds_the_call(service: Service) -> None:
@@ -165,7 +203,7 @@ async def test_serving_parking_and_finishing(service: Service) -> None:
     # Called to the immigration counter: parked, and the session counts for nobody.
     parked = await walkins.act(called.id, "park", aylin, service.clock.now)
     assert parked.status == queue.PARKED
-    assert (await Booking.get(id=called.booking_id)).status == CANCELLED  # type: ignore[attr-defined]
+    assert not await Booking.exists(id=called.booking_id)  # type: ignore[attr-defined]
     with pytest.raises(NotChangeable):
         await walkins.act(called.id, "park", aylin, service.clock.now)  # twice changes nothing
     # Back again: it comes before the ticket that arrived after it.
@@ -176,7 +214,8 @@ async def test_serving_parking_and_finishing(service: Service) -> None:
         and (await walkins.status(second.token, service.clock.now)).position == 2
     )
     again = (await walkins.call_next(aylin, location, service.clock.now, RULES, anyway=True)).ticket
-    assert again is not None and again.id == first.ticket.id and again.calls == 2
+    # A fresh count after the resume: its first call of the new round.
+    assert again is not None and again.id == first.ticket.id and again.calls == 1
     service.clock.now = at(10, 7)
     started = await walkins.act(again.id, "start", aylin, service.clock.now)
     assert started.status == queue.SERVING
@@ -184,6 +223,8 @@ async def test_serving_parking_and_finishing(service: Service) -> None:
     done = await walkins.act(again.id, "finish", aylin, service.clock.now)
     assert done.status == queue.DONE
     session = await Booking.get(id=done.booking_id)  # type: ignore[attr-defined]
+    # One row in the schedule for the ticket, not a cancelled duplicate for the parked call.
+    assert await Booking.filter(channel="walk_in", name=session.name).count() == 1
     assert (
         session.status == ATTENDED
         and session.channel == "walk_in"
@@ -203,6 +244,11 @@ async def test_transfer_and_no_show(service: Service) -> None:
         await walkins.call_next(aylin, location, service.clock.now, RULES, anyway=True)
     ).ticket
     assert called is not None
+    with pytest.raises(Invalid):  # Jonas is not at his desk: the ticket would wait for nobody
+        await walkins.act(called.id, "transfer", aylin, service.clock.now, to_counsellor=jonas.id)
+    await Counsellor.filter(id=jonas.id).update(
+        desk_location_id=location.id, desk_since=service.clock.now
+    )
     await walkins.act(called.id, "transfer", aylin, service.clock.now, to_counsellor=jonas.id)
     assert (
         await walkins.call_next(aylin, location, service.clock.now, RULES, anyway=True)
@@ -211,7 +257,7 @@ async def test_transfer_and_no_show(service: Service) -> None:
     assert taken is not None and taken.id == ticket.ticket.id
     with pytest.raises(NotChangeable):  # not after one call and a moment
         await walkins.act(taken.id, "no-show", jonas, service.clock.now)
-    service.clock.now += walkins.NO_SHOW_TIMEOUT
+    service.clock.now += timedelta(minutes=queue.DEFAULT_NO_SHOW.minutes)
     gone = await walkins.act(taken.id, "no-show", jonas, service.clock.now)
     assert gone.status == queue.NO_SHOW
 
@@ -265,7 +311,8 @@ async def test_someone_at_the_desk_on_a_day_off_counts_for_the_estimate(service:
     service.clock.now = at(10) - timedelta(days=1)
     location = await hsc()
     waiting = await register(service)
-    assert (await walkins.status(waiting.token, service.clock.now)).nobody_fits
+    closed = await walkins.status(waiting.token, service.clock.now)
+    assert closed.desk_closed and closed.opens_at == at(8)  # Monday morning, not "nobody fits"
     aylin = await person("Aylin K.")
     await Counsellor.filter(id=aylin.id).update(
         desk_location_id=location.id, desk_since=service.clock.now
@@ -297,11 +344,9 @@ async def test_extra_hours_over_the_plan_count_for_the_estimate(service: Service
 async def test_a_colleague_with_a_booked_session_soon_is_not_handed_a_walk_in(
     service: Service,
 ) -> None:
-    """awo weighs nearly everything, so the balance would give a Turkish walk-in to Deniz; but
-    his booked session begins in 25 minutes, less than a session takes: Aylin, who pressed
-    "call next", takes it herself. Once his session is later, it goes to him."""
-    from booking.models import Organisation
-
+    """awo weighs nearly everything, so the balance among the ready would give a Turkish
+    walk-in to Deniz; but his booked session begins in 25 minutes, less than a session takes:
+    Aylin, ready too, gets it. Once his session is cancelled, the next one goes to him."""
     service.clock.now = at(9, 15)
     location = await hsc()
     link = service.link(at(11, 30), ref="ABH-SOON")
@@ -312,24 +357,17 @@ async def test_a_colleague_with_a_booked_session_soon_is_not_handed_a_walk_in(
     assert booked.status_code == 201, booked.text
     service.clock.now = at(10, 5)
     aylin, deniz = await person("Aylin K."), await person("Deniz Y.")
-    for someone in (aylin, deniz):
-        await Counsellor.filter(id=someone.id).update(
-            desk_location_id=location.id, desk_since=service.clock.now
-        )
-    for code, weight in (("awo", 1000.0), ("lhh", 0.001)):
-        await fairness.set_weight(
-            location, await Organisation.get(code=code), weight, "admin", service.clock.now
-        )
-    await register(service, language="tr")
-    taken = (await walkins.call_next(aylin, location, service.clock.now, RULES, anyway=True)).ticket
-    assert taken is not None and taken.counsellor_id == aylin.id  # type: ignore[attr-defined]
+    await weigh(service.clock.now, awo=1000.0, lhh=0.001)
+    assert (await walkins.call_next(aylin, location, service.clock.now, RULES)).ready
+    assert (await walkins.call_next(deniz, location, service.clock.now, RULES, anyway=True)).ready
+    first = await register(service, language="tr")
+    taken = await Ticket.get(id=first.ticket.id)
+    assert taken.counsellor_id == aylin.id  # type: ignore[attr-defined]
 
     for action in ("start", "finish"):
         await walkins.act(taken.id, action, aylin, service.clock.now)
+    assert (await walkins.call_next(aylin, location, service.clock.now, RULES)).ready
     await Booking.filter(reference=booked.json()["reference"]).update(status=CANCELLED)
     second = await register(service, language="tr")
-    assert (
-        await walkins.call_next(aylin, location, service.clock.now, RULES, anyway=True)
-    ).ticket is None
     handed = await Ticket.get(id=second.ticket.id)
     assert handed.status == queue.CALLED and handed.counsellor_id == deniz.id  # type: ignore[attr-defined]

@@ -182,6 +182,69 @@ async def test_call_next_answers_the_contract(staff: Service) -> None:
     assert (await staff.client.post("/api/v1/queue/call-next")).status_code == 401
 
 
+async def test_a_call_without_a_known_room_asks_for_one(staff: Service) -> None:
+    """Sunday: Deniz came in although the plan has no shift for him, so no room is known. The
+    call asks for one of the location's rooms; with it, every screen shows that room."""
+    staff.clock.now = at(10) - timedelta(days=1)
+    awo1 = await bearer(staff, "awo1")
+    reception = await bearer(staff, "reception")
+    registered = await register(staff, reception)
+    needed = await call_next(staff, awo1)
+    assert needed.status_code == 409, needed.text
+    body = needed.json()
+    assert body["error"] == "room_needed" and "1.01" in body["rooms"] and body["message"]
+    assert (await Ticket.get(id=registered["id"])).status == "waiting"
+    assert (await call_next(staff, awo1, room="the cellar")).json()["error"] == "room_needed"
+    wrong = await call_next(staff, awo1, room=7)
+    assert (wrong.status_code, set(wrong.json()["fields"])) == (422, {"room"})
+    called = await call_next(staff, awo1, room="1.07")
+    assert called.status_code == 200 and called.json()["room"] == "1.07"
+    display = (await staff.client.get("/api/v1/locations/hsc/display")).json()
+    assert display["calls"][0]["room"] == "1.07"
+    page = await staff.client.get(f"/t/{registered['token']}?lang=en")
+    assert "1.07" in page.text
+    current = await staff.client.get("/api/v1/queue/current", headers=awo1)
+    assert current.status_code == 200 and current.json()["room"] == "1.07"
+    # The next call of the day remembers the room recorded at the desk.
+    await act(staff, awo1, registered["id"], "start")
+    await act(staff, awo1, registered["id"], "finish")
+    assert (await staff.client.get("/api/v1/queue/current", headers=awo1)).status_code == 204
+    second = await register(staff, reception)
+    again = await call_next(staff, awo1)
+    assert again.json()["id"] == second["id"] and again.json()["room"] == "1.07"
+
+
+async def test_the_ready_switch(staff: Service) -> None:
+    staff.clock.now = at(9)
+    awo1 = await bearer(staff, "awo1")
+    url = "/api/v1/queue/ready"
+    for body, field in (({"ready": "yes"}, "ready"), ({"ready": True, "room": 3}, "room")):
+        wrong = await staff.client.post(url, json=body, headers=awo1)
+        assert (wrong.status_code, set(wrong.json()["fields"])) == (422, {field}), body
+    on = await staff.client.post(url, json={"ready": True}, headers=awo1)
+    assert on.status_code == 200, on.text
+    assert on.json() == {"ready": True, "room": "1.04", "ticket": None}  # the planned room
+    registered = await register(staff, await bearer(staff, "reception"))
+    current = await staff.client.get("/api/v1/queue/current", headers=awo1)
+    assert current.status_code == 200 and current.json()["id"] == registered["id"]
+    await act(staff, awo1, registered["id"], "start")
+    await act(staff, awo1, registered["id"], "finish")
+    # Taking the ticket ended readiness: the next walk-in waits for a press.
+    second = await register(staff, await bearer(staff, "reception"))
+    assert (await Ticket.get(id=second["id"])).status == "waiting"
+    on = await staff.client.post(url, json={"ready": True, "room": "1.02"}, headers=awo1)
+    assert on.json()["ticket"]["id"] == second["id"] and on.json()["room"] == "1.02"
+    await act(staff, awo1, second["id"], "start")
+    await act(staff, awo1, second["id"], "finish")
+    off = await staff.client.post(url, json={"ready": False}, headers=awo1)
+    assert off.json()["ready"] is False
+    third = await register(staff, await bearer(staff, "reception"))
+    assert (await Ticket.get(id=third["id"])).status == "waiting"
+    assert (
+        await staff.client.post(url, json={"ready": True}, headers=await bearer(staff, "reception"))
+    ).status_code == 403
+
+
 async def test_the_display_shows_numbers_and_rooms_only(staff: Service) -> None:
     staff.clock.now = at(9)
     reception = await bearer(staff, "reception")
@@ -209,6 +272,9 @@ async def test_a_session_from_call_to_finish(staff: Service) -> None:
     ticket = await register(staff, await bearer(staff, "reception"))
     before = await tally_of(staff, "awo")
     await call_next(staff, awo1)
+    quick = await act(staff, awo1, ticket["id"], "recall")  # within the minute: not counted
+    assert quick.status_code == 200 and (await Ticket.get(id=ticket["id"])).calls == 1
+    staff.clock.now = at(9, 1)
     recalled = await act(staff, awo1, ticket["id"], "recall")
     assert recalled.status_code == 200 and recalled.json()["status"] == "called"
     assert (await Ticket.get(id=ticket["id"])).calls == 2
@@ -252,15 +318,22 @@ async def test_no_show_after_three_calls_or_ten_minutes(staff: Service) -> None:
     await call_next(staff, awo1)
     too_soon = await act(staff, awo1, first["id"], "no-show")
     assert too_soon.status_code == 409
-    await act(staff, awo1, first["id"], "recall")
-    await act(staff, awo1, first["id"], "recall")
+    for _ in range(3):  # three clicks within seconds are not three calls
+        await act(staff, awo1, first["id"], "recall")
+    assert (await act(staff, awo1, first["id"], "no-show")).status_code == 409
+    for minute in (1, 2):
+        staff.clock.now = at(9, minute)
+        await act(staff, awo1, first["id"], "recall")
     gone = await act(staff, awo1, first["id"], "no-show")
     assert gone.status_code == 200 and gone.json()["status"] == "no_show"
-    assert (await Booking.get(tickets__id=first["id"])).status == "no_show"
+    missed = await Booking.get(tickets__id=first["id"])
+    assert missed.status == "no_show" and missed.end == at(9, 2)  # not "in a session" for long
 
     second = await register(staff, reception)
     await call_next(staff, awo1)
     staff.clock.now = at(9, 11)
+    assert (await act(staff, awo1, second["id"], "no-show")).status_code == 409  # 9 minutes
+    staff.clock.now = at(9, 12)
     assert (await act(staff, awo1, second["id"], "no-show")).status_code == 200
 
 
@@ -274,8 +347,8 @@ async def test_a_parked_ticket_keeps_its_place(staff: Service) -> None:
     assert (await call_next(staff, awo1)).json()["id"] == first["id"]
     parked = await act(staff, awo1, first["id"], "park")
     assert parked.json()["status"] == "parked" and parked.json()["room"] is None
-    released = await Booking.filter(channel="walk_in").order_by("id").first()
-    assert released is not None and released.status == "cancelled"  # counts for nobody
+    # The call that led to no session counts for nobody and leaves no row in the schedule.
+    assert not await Booking.filter(channel="walk_in").exists()
     status = (await staff.client.get(f"/api/v1/walk-ins/status/{first['token']}")).json()
     assert (status["status"], status["position"], status["estimate"]) == ("parked", None, None)
     assert (await call_next(staff, awo1)).json()["id"] == second["id"]
@@ -309,19 +382,36 @@ async def test_a_transfer_restricts_who_may_call(staff: Service) -> None:
         )
         assert (wrong.status_code, set(wrong.json()["fields"])) == (422, {field}), body
     claire = await counsellor_of("caritas1")
+    absent = await act(staff, awo1, ticket["id"], "transfer", counsellor=claire.id)
+    assert absent.status_code == 422  # Claire is not at her desk: it would wait for nobody
+    assert (
+        await act(staff, awo1, ticket["id"], "transfer", organisation="caritas")
+    ).status_code == 422
+    # Claire sits at her desk (the balance has not given her anything yet: nothing waits).
+    at_desk = await staff.client.post(
+        "/api/v1/queue/ready", json={"ready": False}, headers=caritas1
+    )
+    assert at_desk.status_code == 200
+    await call_next(staff, caritas1, room="1.02")  # nothing waiting for her: ready
     moved = await act(staff, awo1, ticket["id"], "transfer", counsellor=claire.id)
-    assert moved.status_code == 200 and moved.json()["status"] == "waiting"
-    assert (await call_next(staff, awo1)).status_code == 204  # it is Claire's now
-    assert (await call_next(staff, await bearer(staff, "caritas2"))).status_code == 204
-    assert (await call_next(staff, caritas1)).json()["id"] == ticket["id"]
+    # Claire was ready: it is called for her at once, and the visitor kept their place.
+    assert moved.status_code == 200 and moved.json()["status"] == "called"
+    now = await staff.client.get("/api/v1/queue/current", headers=caritas1)
+    assert now.status_code == 200 and now.json()["id"] == ticket["id"]
+    assert now.json()["room"] == "1.02"
+    assert (await call_next(staff, caritas1)).json()["id"] == ticket["id"]  # the same
+    assert (await call_next(staff, awo1)).status_code == 204  # awo1 is ready now
 
     moved = await act(staff, caritas1, ticket["id"], "transfer", organisation="awo")
-    assert moved.status_code == 200
-    assert (await call_next(staff, caritas1)).status_code == 204
-    assert (await call_next(staff, await bearer(staff, "awo2"))).json()["id"] == ticket["id"]
-    # Each call was a session of its own; the ones handed on count for nobody.
+    assert moved.status_code == 200 and moved.json()["status"] == "called"
+    assert (await staff.client.get("/api/v1/queue/current", headers=awo1)).json()["id"] == ticket[
+        "id"
+    ]
+    # One row per ticket: the calls handed on count for nobody and leave no duplicate.
     bookings = await Booking.filter(channel="walk_in").order_by("id")
-    assert [b.status for b in bookings] == ["cancelled", "cancelled", "booked"]
+    assert [b.status for b in bookings] == ["booked"]
+    stored = await Ticket.get(id=ticket["id"])
+    assert stored.booking_id == bookings[0].id  # type: ignore[attr-defined]
 
 
 async def test_a_booked_session_soon_holds_the_call(staff: Service) -> None:
@@ -422,6 +512,8 @@ async def test_the_openapi_document_describes_the_queue(staff: Service) -> None:
     for path, method in (
         ("/api/v1/locations/{code}/walk-ins", "post"),
         ("/api/v1/queue/call-next", "post"),
+        ("/api/v1/queue/current", "get"),
+        ("/api/v1/queue/ready", "post"),
         ("/api/v1/walk-ins/{id}/{action}", "post"),
         ("/api/v1/locations/{code}/display", "get"),
         ("/api/v1/walk-ins/status/{token}", "get"),
@@ -431,7 +523,16 @@ async def test_the_openapi_document_describes_the_queue(staff: Service) -> None:
         assert "200" in operation["responses"] or "201" in operation["responses"], path
         assert "404" in operation["responses"], path
     schemas = document["components"]["schemas"]
-    for name in ("WalkInCreated", "QueueTicket", "Display", "WalkInStatus", "CheckIn"):
+    assert "room" in schemas["CallNextRequest"]["properties"]
+    for name in (
+        "WalkInCreated",
+        "QueueTicket",
+        "Display",
+        "WalkInStatus",
+        "CheckIn",
+        "RoomNeeded",
+        "Readiness",
+    ):
         for ref in schemas[name].get("required", []):
             assert ref in schemas[name]["properties"], (name, ref)
     assert "409" in paths["/api/v1/queue/call-next"]["post"]["responses"]
@@ -486,3 +587,24 @@ async def test_finish_records_what_the_session_covered(staff: Service) -> None:
     assert booking.status == "attended"
     assert booking.outcome_topics == ["forms", "work"]  # in the list's order
     assert (booking.referral, booking.outcome_note) == ("job_centre", "Bewerbung besprochen")
+
+
+async def test_reception_sees_the_desk_room_and_no_session_after_a_no_show(staff: Service) -> None:
+    """A walk-in who did not come ends the session at once: reception does not list the
+    counsellor as in a session until its planned end; and reception shows the room the
+    counsellor chose at the desk, as the display does."""
+    from booking.services import schedule as schedule_service
+
+    staff.clock.now = at(9)
+    awo1 = await bearer(staff, "awo1")
+    ticket = await register(staff, await bearer(staff, "reception"))
+    assert (await call_next(staff, awo1, room="1.06")).json()["room"] == "1.06"
+    location = await Location.get(code="hsc")
+    deniz = await counsellor_of("awo1")
+    listed = {d.counsellor_id: d for d in await schedule_service.on_duty(location, staff.clock.now)}
+    assert listed[deniz.id].room == "1.06"
+    staff.clock.now = at(9, 10)
+    assert (await act(staff, awo1, ticket["id"], "no-show")).status_code == 200
+    staff.clock.now = at(9, 11)
+    listed = {d.counsellor_id: d for d in await schedule_service.on_duty(location, staff.clock.now)}
+    assert listed[deniz.id].state.state != "in_session"

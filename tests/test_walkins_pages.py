@@ -228,6 +228,43 @@ async def test_status_page_says_when_closing_time_comes_first(service: Service) 
     assert "http-equiv" not in page.text and "status.js" not in page.text  # nothing to follow
 
 
+async def test_a_ticket_registered_after_closing_says_the_desk_is_closed(service: Service) -> None:
+    """Not "nobody on duty speaks this language": the desk is closed, and it opens tomorrow."""
+    service.clock.now = at(16, 30)
+    late = await register(service, language="sw")
+    page = await service.client.get(f"/t/{late.token}?lang=en")
+    assert (
+        "The counselling desk is closed now. It opens again on Tuesday, November 24, 2026 at"
+        in page.text
+    )
+    assert "No counsellor for your language" not in page.text
+    status = await walkins.status(late.token, service.clock.now)
+    assert status.desk_closed and status.opens_at == at(8).replace(day=24)
+
+
+async def test_a_transferred_ticket_says_whom_it_waits_for(service: Service) -> None:
+    service.clock.now = at(10, 5)
+    location = await hsc()
+    ticket = await register(service, language="tr")
+    aylin, deniz = await person("Aylin K."), await person("Deniz Y.")
+    await Counsellor.filter(id=deniz.id).update(
+        desk_location_id=location.id, desk_since=service.clock.now
+    )
+    called = await walkins.call_next(
+        aylin, location, service.clock.now, rules(service), anyway=True
+    )
+    assert called.ticket is not None
+    await walkins.act(
+        called.ticket.id, "transfer", aylin, service.clock.now, to_counsellor=deniz.id
+    )
+    page = await service.client.get(f"/t/{ticket.token}?lang=en")
+    assert "You are now waiting for Deniz Y." in page.text
+    assert (
+        "No counsellor for your language" not in page.text
+        and "Your place in the queue" in page.text
+    )
+
+
 async def test_unknown_ticket_is_a_friendly_404(service: Service) -> None:
     page = await service.client.get("/t/not-a-real-token?lang=en")
     assert page.status_code == 404

@@ -9,7 +9,7 @@ is too close). Sessions take a random time around a mean per topic (lognormal); 
 do not come when called, which costs the counsellor a few minutes.
 
 At each arrival the estimate is computed with ``booking.queue.estimate`` from what the service
-would know at that moment (booking/services/walkins.py): the plan, the booked sessions, a walk-in
+would know at that moment (booking/services/walkins/): the plan, the booked sessions, a walk-in
 in progress as the location's session length from its call, and the typical lengths learned
 from the day's finished sessions so far (``booking.queue.typical_minutes``). Afterwards each
 estimate is held against the moment the ticket was actually called.
@@ -84,7 +84,7 @@ class Counsellor:
         return any(s.start <= moment < s.end for s in self.shifts)
 
     def staff(self, now: datetime) -> queue.Staff:
-        """What the estimate is given about them (as booking/services/walkins.py builds it)."""
+        """What the estimate is given about them (as booking/services/walkins/ builds it)."""
         breaks = tuple(Interval(a.end, b.start) for a, b in itertools.pairwise(self.shifts))
         busy = self.booked + breaks + ((self.walk_in,) if self.walk_in else ())
         return queue.Staff(self.desk, max(now, self.shifts[0].start), self.shifts[-1].end, busy)

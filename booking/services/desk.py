@@ -1,13 +1,13 @@
 """The counsellor's desk for walk-ins: being there, and what the desk page shows.
 
-The queue's changes (calls and the desk's actions) are in booking/services/walkins.py; this
+The queue's changes (calls and the desk's actions) are in booking/services/walkins/; this
 module only reads for the page, marks a counsellor at or away from their desk, and resolves
 the targets of a transfer.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from booking import queue
@@ -15,8 +15,9 @@ from booking.errors import Invalid, NotFound
 from booking.models import Counsellor, Location, Organisation, StaffUser, Ticket
 from booking.services import walkins
 from booking.services.accounts import audit
-from booking.services.days import load_day, local_date
+from booking.services.days import local_date
 from booking.services.schedule import default_location, location_by_code
+from booking.settings import Settings
 
 MAX_ID = 2**31 - 1  # an INTEGER column: larger numbers name no record (and would not bind)
 
@@ -55,19 +56,41 @@ def is_present(counsellor: Counsellor, location: Location, now: datetime) -> boo
     )
 
 
-async def arrive(counsellor: Counsellor, location: Location, actor: str, now: datetime) -> None:
-    """Marks the counsellor at this location's desk ("I am at my desk"): walk-ins' estimates
-    count on them from now on."""
+async def arrive(
+    counsellor: Counsellor, location: Location, actor: str, now: datetime, room: str | None = None
+) -> None:
+    """Marks the counsellor at this location's desk ("I am at my desk") in a room (the one
+    chosen, else the planned one): walk-ins' estimates count on them from now on, and their
+    calls show that room. RoomNeeded when neither is known."""
+    room_id = await walkins.rooms.desk_room(counsellor, location, now, room)
     await Counsellor.filter(id=counsellor.id).update(
-        desk_location_id=location.id, desk_since=now.astimezone(UTC)
+        desk_location_id=location.id, desk_since=now.astimezone(UTC), desk_room_id=room_id
     )
     await audit(actor, "desk_arrive", "counsellor", counsellor.id, location.code, now)
 
 
 async def leave(counsellor: Counsellor, actor: str, now: datetime) -> None:
-    """Clears the mark ("I am leaving the desk"): no longer counted on for walk-ins."""
-    await Counsellor.filter(id=counsellor.id).update(desk_location_id=None, desk_since=None)
+    """Clears the mark ("I am leaving the desk"): no longer counted on for walk-ins, and off
+    the ready list."""
+    await Counsellor.filter(id=counsellor.id).update(
+        desk_location_id=None,
+        desk_since=None,
+        desk_room_id=None,
+        ready_since=None,
+        ready_until=None,
+    )
     await audit(actor, "desk_leave", "counsellor", counsellor.id, "", now)
+
+
+async def sign_off(counsellor_id: int) -> None:
+    """Signing off the staff pages ends readiness for walk-ins (the desk mark stays: the
+    estimates still count on them until they leave the desk or the day ends)."""
+    await Counsellor.filter(id=counsellor_id).update(ready_since=None, ready_until=None)
+
+
+def no_show_rule(settings: Settings) -> queue.NoShowRule:
+    """BOOKING_NO_SHOW_CALLS and BOOKING_NO_SHOW_MINUTES as the queue's rule."""
+    return queue.NoShowRule(settings.no_show_calls, settings.no_show_minutes)
 
 
 def ticket_in_range(ticket_id: int) -> int:
@@ -150,6 +173,10 @@ class DeskView:
     finished: CurrentTicket | None  # the latest one they finished today: its outcome form
     counsellors: list[TransferChoice]
     organisations: list[TransferChoice]
+    ready: bool = False  # on the ready list
+    rooms: tuple[str, ...] = ()  # the location's rooms, for "I am at my desk"
+    room: str | None = None  # the desk's room today, else the planned one (preselected)
+    no_show: queue.NoShowRule = queue.DEFAULT_NO_SHOW
 
 
 def _queued(row: Ticket, location: Location, now: datetime) -> QueuedTicket:
@@ -163,10 +190,10 @@ def _queued(row: Ticket, location: Location, now: datetime) -> QueuedTicket:
     )
 
 
-def _current(row: Ticket, location: Location, now: datetime) -> CurrentTicket:
-    may_mark = row.calls >= walkins.NO_SHOW_AFTER_CALLS or (
-        row.called_at is not None and now - row.called_at >= walkins.NO_SHOW_TIMEOUT
-    )
+def _current(
+    row: Ticket, location: Location, now: datetime, rule: queue.NoShowRule
+) -> CurrentTicket:
+    may_mark = queue.no_show_allowed(row.status, row.calls, row.round_called_at, now, rule)
     return CurrentTicket(
         id=row.id,
         label=walkins.ticket_label(location.ticket_prefix, row.number),
@@ -178,57 +205,59 @@ def _current(row: Ticket, location: Location, now: datetime) -> CurrentTicket:
         calls=row.calls,
         called_at=row.called_at,
         booking_id=row.booking_id,  # type: ignore[attr-defined]
-        may_mark_no_show=row.status == queue.CALLED and may_mark,
+        may_mark_no_show=may_mark,
     )
 
 
-async def desk_view(counsellor: Counsellor, location: Location, now: datetime) -> DeskView:
+async def desk_view(
+    counsellor: Counsellor,
+    location: Location,
+    now: datetime,
+    rule: queue.NoShowRule = queue.DEFAULT_NO_SHOW,
+) -> DeskView:
     """What the desk page shows a counsellor at one location today."""
-    today = local_date(now, location)
+    here = await walkins.floor(location, now)
+    me = here.counsellors.get(counsellor.id, counsellor)
     organisations = await Organisation.filter(active=True).order_by("name")
-    codes = {o.id: o.code for o in await Organisation.all()}
     # The queue's own view of tickets and desks, so the list shows what "call next" would do.
-    me = walkins.desk_of(counsellor, codes[counsellor.organisation_id])  # type: ignore[attr-defined]
+    desk = here.desk(me)
     rows = await Ticket.filter(
-        location_id=location.id,
-        day=today,
-        status__in=(queue.WAITING, queue.PARKED, queue.CALLED, queue.SERVING, queue.DONE),
+        location_id=location.id, day=here.today, status__in=walkins.common.OPEN_TODAY
     ).prefetch_related("room")
     waiting = [r for r in rows if r.status == queue.WAITING]
-    as_queued = {r.id: walkins.as_queued(r, codes) for r in rows}
+    as_queued = {r.id: walkins.as_queued(r, here.codes) for r in rows}
     by_id = {r.id: r for r in rows}
-    fitting = [t for t in queue.queue_order(as_queued[r.id] for r in waiting) if queue.fits(t, me)]
+    fitting = [
+        t for t in queue.queue_order(as_queued[r.id] for r in waiting) if queue.fits(t, desk)
+    ]
     parked = queue.queue_order(as_queued[r.id] for r in rows if r.status == queue.PARKED)
     mine = [r for r in rows if r.counsellor_id == counsellor.id]  # type: ignore[attr-defined]
     current = next((r for r in mine if r.status in (queue.CALLED, queue.SERVING)), None)
     done = [r for r in mine if r.status == queue.DONE and r.booking_id is not None]  # type: ignore[attr-defined]
     finished = max(done, key=lambda r: r.finished_at or r.arrived_at, default=None)
-    # Transfer targets: colleagues on duty today who could take the ticket, and their
-    # organisations; handing it to someone it does not fit would leave it uncallable.
-    day = await load_day(location, today)
-    fitting_desks = [
-        queue.Desk(c.id, c.organisation, c.languages, c.topics)
-        for c in day.counsellors
-        if c.id != counsellor.id
-    ]
-    if current is not None:
-        # Language and topic only: a new transfer replaces an earlier one.
-        plain = replace(walkins.as_queued(current, codes), counsellor_id=None, organisation=None)
-        fitting_desks = [d for d in fitting_desks if queue.fits(plain, d)]
-    colleagues = await Counsellor.filter(
-        id__in=[d.counsellor_id for d in fitting_desks], active=True
-    ).prefetch_related("organisation")
-    reachable = {d.organisation for d in fitting_desks}
+    # Transfer targets: colleagues present now (at their desk today or ready) who could take
+    # the ticket, and their organisations; anyone else would leave it waiting for nobody.
+    colleagues = walkins.present_targets(here, current, counsellor.id) if current else []
+    reachable = {here.code_of(c) for c in colleagues}
+    org_names = {o.id: o.name for o in here.organisations}
+    rooms = await walkins.rooms_of(location)
+    names = {v: k for k, v in rooms.items()}
+    room_id = me.desk_room_id if here.present(me) else None
+    if room_id is None:
+        room_id = await walkins.planned_room(me, location, now)
     return DeskView(
         location=location,
-        present=is_present(counsellor, location, now),
-        current=_current(current, location, now) if current else None,
+        present=here.present(me),
+        current=_current(current, location, now, rule) if current else None,
         waiting=[_queued(by_id[t.id], location, now) for t in fitting],
         others_waiting=len(waiting) - len(fitting),
         parked=[_queued(by_id[t.id], location, now) for t in parked],
-        finished=_current(finished, location, now) if finished else None,
+        finished=_current(finished, location, now, rule) if finished else None,
         counsellors=[
-            TransferChoice(f"counsellor:{c.id}", f"{c.display_name} ({c.organisation.name})")
+            TransferChoice(
+                f"counsellor:{c.id}",
+                f"{c.display_name} ({org_names.get(c.organisation_id, '')})",  # type: ignore[attr-defined]
+            )
             for c in sorted(colleagues, key=lambda c: c.display_name)
         ],
         organisations=[
@@ -236,4 +265,8 @@ async def desk_view(counsellor: Counsellor, location: Location, now: datetime) -
             for o in organisations
             if o.code in reachable
         ],
+        ready=here.is_ready(me),
+        rooms=tuple(sorted(rooms)),
+        room=names.get(room_id) if room_id is not None else None,
+        no_show=rule,
     )

@@ -260,6 +260,13 @@ async def on_duty(location: Location, now: datetime) -> list[OnDuty]:
         current_room = next((s.room_id for s in shifts if s.interval.start <= now), None)
         room_id = current_room if current_room is not None else shifts[0].room_id
         profile = names[counsellor.id]
+        at_desk = (
+            profile.desk_location_id == location.id
+            and profile.desk_since is not None
+            and local_date(profile.desk_since, location) == local_date(now, location)
+        )
+        if at_desk and profile.desk_room_id is not None:
+            room_id = profile.desk_room_id  # where they said they sit: as the display shows
         listed.append(
             OnDuty(
                 counsellor.id,

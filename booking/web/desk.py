@@ -22,7 +22,7 @@ from booking.services import desk as service
 from booking.services import fairness, follow_up, walkins
 from booking.services import schedule as schedule_service
 from booking.services.days import local_date, zone_of
-from booking.vocabulary import FOLLOW_UP, N_
+from booking.vocabulary import FOLLOW_UP, N_, PRIORITY_LABELS
 from booking.web import params
 from booking.web.auth import request_time, staff_page, staff_route
 from booking.web.errors import error_page
@@ -36,10 +36,12 @@ REFRESH_SECONDS = 20
 NOTES: dict[str, str] = {
     "called": N_("Called: the number is on the waiting-room display now."),
     "nobody": N_("Nobody waiting fits you right now."),
-    "handed": N_(
-        "The person who fitted you went to a free colleague whose organisation is behind its "
-        "share. Nobody else waiting fits you right now."
+    "ready": N_(
+        "Nobody waiting fits you right now. You are ready for walk-ins: the next one who fits "
+        "you may be called for you."
     ),
+    "not_ready": N_("You are no longer ready for walk-ins."),
+    "room_needed": N_("Please choose the room you are sitting in."),
     "held": N_(
         "Your next booked session begins sooner than a walk-in session usually takes, so "
         "nobody was called. You may call the next walk-in anyway."
@@ -49,17 +51,12 @@ NOTES: dict[str, str] = {
     "away": N_("You have left the desk: walk-ins are no longer counted on you."),
 }
 
-PRIORITY_LABELS: dict[str, str] = {
-    "children": N_("Small children"),
-    "disability": N_("Disability"),
-    "pregnancy": N_("Pregnancy"),
-    "deadline": N_("Urgent deadline"),
-}
 
 NOT_CHANGEABLE = N_(
     "Nothing was changed: the ticket is no longer in a state that allows this. Someone may "
     "have acted on it at another desk, or the page was old. A no-show can be recorded after "
-    "three calls or ten minutes. Please go back to the desk: it shows the current state."
+    "%(calls)d calls at least a minute apart or %(minutes)d minutes after the first call. "
+    "Please go back to the desk: it shows the current state."
 )
 NOT_FOLLOW_UP = N_(
     "A follow-up can only be booked for the walk-in you are serving or finished today. "
@@ -108,7 +105,9 @@ async def desk_page(request: Request) -> Response:
         "followed_up_url": request.app.state.mailer.manage_url(booked, booked.manage_token_hash)
         if booked
         else None,
-        "view": await service.desk_view(counsellor, location, now),
+        "view": await service.desk_view(
+            counsellor, location, now, service.no_show_rule(request.app.state.settings)
+        ),
         "entries": await schedule_service.entries(
             location, own, request.state.principal.username, now
         ),
@@ -140,6 +139,11 @@ async def _desk_of(request: Request, form: FormData) -> tuple[Counsellor, Locati
     return counsellor, location
 
 
+def _room(form: FormData) -> str | None:
+    value = form.get("room")
+    return value if isinstance(value, str) and value else None
+
+
 async def call_next(request: Request) -> Response:
     form = await request.form()
     counsellor, location = await _desk_of(request, form)
@@ -150,12 +154,35 @@ async def call_next(request: Request) -> Response:
             request_time(request),
             fairness.Rules.of(request.app.state.settings),
             anyway=form.get("anyway") == "1",
+            room=_room(form),
         )
     except walkins.Held:
         return _back(location, "held")
-    if called.ticket is not None:
+    except walkins.RoomNeeded:
+        return _back(location, "room_needed")
+    return _back(location, "called" if called.ticket is not None else "ready")
+
+
+async def readiness(request: Request) -> Response:
+    """The "ready for walk-ins" switch."""
+    form = await request.form()
+    counsellor, location = await _desk_of(request, form)
+    ready = form.get("ready") == "1"
+    try:
+        called = await walkins.set_ready(
+            counsellor,
+            location,
+            ready,
+            _room(form),
+            request.state.principal.username,
+            request_time(request),
+            fairness.Rules.of(request.app.state.settings),
+        )
+    except walkins.RoomNeeded:
+        return _back(location, "room_needed")
+    if called is not None:
         return _back(location, "called")
-    return _back(location, "handed" if called.handed else "nobody")
+    return _back(location, "ready" if ready else "not_ready")
 
 
 def _transfer_choice(value: object) -> tuple[object, object]:
@@ -176,6 +203,7 @@ async def act(request: Request) -> Response:
     if action not in walkins.ACTIONS:
         raise NotFound()
     to_counsellor = to_organisation = None
+    rule = service.no_show_rule(request.app.state.settings)
     try:
         if action == "transfer":
             to_counsellor, to_organisation = await service.transfer_target(
@@ -188,11 +216,18 @@ async def act(request: Request) -> Response:
             request_time(request),
             to_counsellor=to_counsellor,
             to_organisation=to_organisation,
+            no_show=rule,
+            rules=fairness.Rules.of(request.app.state.settings),
         )
     except Invalid:
         return _refused(request, location, TRANSFER_TARGET, 422)
     except NotChangeable:
-        return _refused(request, location, NOT_CHANGEABLE, 409)
+        message = translate(request, NOT_CHANGEABLE) % {
+            "calls": rule.calls,
+            "minutes": rule.minutes,
+        }
+        context = {"notice": message, "back": _url(location)}
+        return render(request, "notice.html", context, 409)
     return _back(location, "done")
 
 
@@ -201,7 +236,10 @@ async def presence(request: Request) -> Response:
     counsellor, location = await _desk_of(request, form)
     actor, now = request.state.principal.username, request_time(request)
     if form.get("present") == "1":
-        await service.arrive(counsellor, location, actor, now)
+        try:
+            await service.arrive(counsellor, location, actor, now, _room(form))
+        except walkins.RoomNeeded:
+            return _back(location, "room_needed")
         return _back(location, "present")
     await service.leave(counsellor, actor, now)
     return _back(location, "away")
@@ -321,4 +359,5 @@ routes: list[BaseRoute] = [
     ),
     staff_route(PAGE + "/walk-ins/{ticket_id:id}/{action}", act, "walk_in_desk", methods=["POST"]),
     staff_route(f"{PAGE}/presence", presence, "walk_in_desk", methods=["POST"]),
+    staff_route(f"{PAGE}/ready", readiness, "walk_in_desk", methods=["POST"]),
 ]

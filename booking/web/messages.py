@@ -30,7 +30,7 @@ FIELD_MESSAGES: dict[str, str] = {
     "consent_required": N_("Please agree to the privacy notice so that we can book the session."),
     "required": N_("This field is required."),
     "wrong_type": N_("This value has the wrong type."),
-    # The walk-in registration (booking/services/walkins.py, booking/web/walkins_api.py).
+    # The walk-in registration (booking/services/walkins/, booking/web/walkins_api.py).
     "choose_priority": N_("Please choose a reason for priority from the list, or none."),
     "name_invalid": N_("Please enter a first name of at most 40 letters, or leave it empty."),
     **STAFF_FIELD_MESSAGES,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from booking.queue import PRIORITY_REASONS, TICKET_STATES
+from booking.queue import ACTIONS, PRIORITY_REASONS, TICKET_STATES
 from booking.schedule import NOTE_LIMIT
 from booking.staff_vocabulary import REFERRALS
 from booking.vocabulary import TOPICS
@@ -85,7 +85,7 @@ def _path_parameter(name: str, schema: dict[str, Any], description: str) -> dict
 
 
 LOCATION_CODE = _path_parameter("code", {"type": "string"}, "The location's code, e.g. hsc.")
-WALK_IN_ACTIONS = ["recall", "start", "finish", "no-show", "park", "resume", "transfer"]
+WALK_IN_ACTIONS = list(ACTIONS)
 
 
 def _walk_in_paths() -> dict[str, Any]:
@@ -126,11 +126,16 @@ def _walk_in_paths() -> dict[str, Any]:
                 "operationId": "callNextWalkIn",
                 "summary": "Call the next walk-in who fits the counsellor (counsellors)",
                 "description": (
-                    "Calls the first waiting ticket in queue order (priority, then arrival) "
-                    "whose language and topic the counsellor covers, and marks them at their "
-                    "desk. A counsellor who already holds a called ticket gets that one back "
-                    "(a double click calls nobody twice). The location defaults to where the "
-                    "counsellor sits, else the first location."
+                    "Calls, for the counsellor who pressed, the first waiting ticket in queue "
+                    "order (priority, then arrival) whose language and topic they cover, in "
+                    "their room, and marks them at their desk. A counsellor who already holds "
+                    "a called ticket gets that one back (a double click calls nobody twice). "
+                    "When nothing fits (204) they go on the ready list for an hour: a ticket "
+                    "that becomes callable then is called for a ready counsellor at once (the "
+                    "balance decides among the ready; GET /api/v1/queue/current shows it). "
+                    "The room is the one sent, else the one recorded at the desk today, else "
+                    "the planned one. The location defaults to where the counsellor sits, "
+                    "else the first location."
                 ),
                 "security": [{"bearer": []}],
                 "requestBody": {
@@ -138,17 +143,69 @@ def _walk_in_paths() -> dict[str, Any]:
                     "content": {"application/json": {"schema": _ref("CallNextRequest")}},
                 },
                 "responses": {
-                    "200": _json(_ref("QueueTicket"), "The ticket called (shown on the display)."),
-                    "204": {"description": "Nobody waiting fits the counsellor now."},
+                    "200": _json(
+                        _ref("QueueTicket"),
+                        "The ticket called (shown on the display); room is always set.",
+                    ),
+                    "204": {
+                        "description": "Nobody waiting fits the counsellor now: they are on "
+                        "the ready list."
+                    },
                     "400": _error("The body is not a JSON object."),
                     **staff_errors,
                     "404": _error("not_found: no such location, or no counsellor profile"),
-                    "409": _error(
+                    "409": _json(
+                        {"anyOf": [_ref("Error"), _ref("RoomNeeded")]},
                         "booked_session_soon: the counsellor's next booked session begins "
                         "sooner than a walk-in session usually takes; nobody was called. "
-                        "Send anyway=true to call all the same."
+                        "Send anyway=true to call all the same. room_needed: no room is known "
+                        "for the counsellor (or the one sent is not the location's); send one "
+                        "of rooms.",
                     ),
-                    "422": _json(_ref("Invalid"), "location or anyway has the wrong type."),
+                    "422": _json(_ref("Invalid"), "location, anyway or room has the wrong type."),
+                },
+            }
+        },
+        "/api/v1/queue/current": {
+            "get": {
+                "operationId": "currentWalkIn",
+                "summary": "The walk-in called for the counsellor now (counsellors)",
+                "description": (
+                    "The ticket called for the counsellor (by their own press, or by the "
+                    "balance while they were ready), or the one they are serving."
+                ),
+                "security": [{"bearer": []}],
+                "responses": {
+                    "200": _json(_ref("QueueTicket"), "The ticket they hold."),
+                    "204": {"description": "They hold no ticket."},
+                    **staff_errors,
+                    "404": _error("not_found: no counsellor profile"),
+                },
+            }
+        },
+        "/api/v1/queue/ready": {
+            "post": {
+                "operationId": "setWalkInReadiness",
+                "summary": "Switch ready for walk-ins on or off (counsellors)",
+                "description": (
+                    "ready=true marks the counsellor at their desk in the room (sent, else "
+                    "recorded today, else planned) and on the ready list until the end of "
+                    "the day, a booked session, or leaving the desk; a waiting ticket that "
+                    "fits may be called for them at once (ticket). ready=false takes them "
+                    "off the list."
+                ),
+                "security": [{"bearer": []}],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": _ref("ReadyRequest")}},
+                },
+                "responses": {
+                    "200": _json(_ref("Readiness"), "The readiness now."),
+                    "400": _error("The body is not a JSON object."),
+                    **staff_errors,
+                    "404": _error("not_found: no such location, or no counsellor profile"),
+                    "409": _json(_ref("RoomNeeded"), "room_needed: send one of rooms."),
+                    "422": _json(_ref("Invalid"), "ready, location or room is wrong."),
                 },
             }
         },
@@ -159,10 +216,12 @@ def _walk_in_paths() -> dict[str, Any]:
                     "action",
                     {"type": "string", "enum": WALK_IN_ACTIONS},
                     "recall (call again), start (the session begins), finish (the session is "
-                    "over; the booking counts as attended), no-show (after three calls or ten "
-                    "minutes), park (called to the immigration counter: keeps the place), "
-                    "resume (back into the queue at the same place), transfer (back into the "
-                    "queue for one counsellor or organisation only).",
+                    "over; the booking counts as attended), no-show (after BOOKING_NO_SHOW_CALLS "
+                    "calls a minute apart or BOOKING_NO_SHOW_MINUTES after the first call), "
+                    "park (called to the immigration counter: keeps the place), resume (back "
+                    "into the queue at the same place, with a fresh count of calls), transfer "
+                    "(back into the queue for one present counsellor or organisation only; "
+                    "called at once for them if they are ready).",
                 ),
             ],
             "post": {
@@ -299,6 +358,37 @@ def _walk_in_schemas() -> dict[str, Any]:
                     "default": False,
                     "description": "Call even though a booked session begins soon.",
                 },
+                "room": {
+                    "type": "string",
+                    "description": "The room the counsellor sits in (a name the location lists).",
+                },
+            },
+        },
+        "ReadyRequest": {
+            "type": "object",
+            "required": ["ready"],
+            "properties": {
+                "ready": {"type": "boolean"},
+                "room": {"type": "string", "description": "A room's name at the location."},
+                "location": {"type": "string", "description": "A location code."},
+            },
+        },
+        "Readiness": {
+            "type": "object",
+            "required": ["ready", "room", "ticket"],
+            "properties": {
+                "ready": {"type": "boolean"},
+                "room": {"type": ["string", "null"]},
+                "ticket": {"oneOf": [_ref("QueueTicket"), {"type": "null"}]},
+            },
+        },
+        "RoomNeeded": {
+            "type": "object",
+            "required": ["error", "rooms"],
+            "properties": {
+                "error": {"const": "room_needed"},
+                "message": {"type": "string"},
+                "rooms": {"type": "array", "items": {"type": "string"}},
             },
         },
         "TransferRequest": {

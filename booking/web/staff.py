@@ -8,11 +8,12 @@ from starlette.routing import Route
 
 from booking.errors import DomainError
 from booking.models import ROLES, ApiToken, AuditEntry, Counsellor, StaffUser
-from booking.services import accounts
+from booking.services import accounts, desk
 from booking.web import params
 from booking.web.auth import (
     PASSWORD_PAGE,
     csrf_ok,
+    current_user,
     request_time,
     sign_in,
     sign_out,
@@ -65,6 +66,9 @@ async def login(request: Request) -> Response:
 async def logout(request: Request) -> Response:
     if not await csrf_ok(request):
         return error_page(request, "csrf", 403)
+    user = await current_user(request)
+    if user is not None and user.counsellor_id is not None:  # type: ignore[attr-defined]
+        await desk.sign_off(user.counsellor_id)  # type: ignore[attr-defined]
     await sign_out(request)
     return RedirectResponse("/login", status_code=303)
 

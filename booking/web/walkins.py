@@ -24,12 +24,12 @@ from booking import queue
 from booking.errors import Invalid, NotFound
 from booking.i18n import VISITOR_LANGUAGES, text_direction, visitor_language
 from booking.models import Location, Ticket
-from booking.services import bookings, walkins
+from booking.services import bookings, fairness, walkins
 from booking.services import schedule as schedule_service
 from booking.services.bookings import hash_token
 from booking.services.days import local_date, zone_of
 from booking.services.ticket_printing import BackgroundPrinter
-from booking.vocabulary import N_
+from booking.vocabulary import N_, PRIORITY_LABELS
 from booking.web.auth import request_time, staff_page, staff_route
 from booking.web.errors import error_page
 from booking.web.rendering import Renderer, field_message, render, translate
@@ -50,13 +50,7 @@ TICKET_STATUS_LABELS: dict[str, str] = {
     queue.CLOSED: N_("Closed"),
 }
 
-PRIORITY_LABELS: dict[str, str] = {
-    "": N_("None"),
-    "children": N_("Small children"),
-    "disability": N_("Disability"),
-    "pregnancy": N_("Pregnancy"),
-    "deadline": N_("Urgent deadline"),
-}
+PRIORITY_CHOICES: dict[str, str] = {"": N_("None"), **PRIORITY_LABELS}
 
 # What the slip tells the visitor, in their language where we have it and in German.
 SLIP_TEXTS: dict[str, str] = {
@@ -185,7 +179,7 @@ async def _reception_page(
         "location": location,
         "locations": await Location.filter(active=True).order_by("name"),
         "languages": await bookings.languages_at(location),
-        "priorities": PRIORITY_LABELS,
+        "priorities": PRIORITY_CHOICES,
         "ticket_labels": TICKET_STATUS_LABELS,
         "name_max": walkins.NAME_MAX,
         "values": values,
@@ -213,7 +207,11 @@ async def reception(request: Request) -> Response:
         errors = {name: field_message(request, code) for name, code in problem.fields.items()}
         return await _reception_page(request, location, values, errors)
     registered = await walkins.register(
-        location, parsed, request.state.principal.username, request_time(request)
+        location,
+        parsed,
+        request.state.principal.username,
+        request_time(request),
+        fairness.Rules.of(request.app.state.settings),
     )
     # The token exists only now (the database keeps its hash): it travels to the slip once.
     query = {"t": registered.token}

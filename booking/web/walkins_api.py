@@ -30,6 +30,8 @@ BOOKED_SESSION_SOON = N_(
     "Your next booked session begins sooner than a walk-in session usually takes, so nobody "
     "was called. Send anyway=true to call the next walk-in all the same."
 )
+ROOM_NEEDED = N_("No room is known for you at this desk. Send the room you are sitting in.")
+ROOM_MAX = 100
 NO_STORE = {"Cache-Control": "no-store"}
 
 
@@ -76,7 +78,11 @@ async def register(request: Request) -> Response:
     location = await schedule_service.location_by_code(request.path_params["code"])
     form = walkins.read_walk_in(await json_object(request))
     registered = await walkins.register(
-        location, form, request.state.principal.username, request_time(request)
+        location,
+        form,
+        request.state.principal.username,
+        request_time(request),
+        fairness.Rules.of(request.app.state.settings),
     )
     base = request.app.state.settings.base_url.rstrip("/")
     ticket = registered.ticket
@@ -96,14 +102,34 @@ async def register(request: Request) -> Response:
     )
 
 
+def _room_needed(request: Request, needed: walkins.RoomNeeded) -> Response:
+    return JSONResponse(
+        {
+            "error": "room_needed",
+            "message": translate(request, ROOM_NEEDED),
+            "rooms": needed.rooms,
+        },
+        status_code=409,
+    )
+
+
+def _room_field(data: dict[str, Any], errors: dict[str, str]) -> str | None:
+    room = data.get("room")
+    if room is not None and (not isinstance(room, str) or len(room) > ROOM_MAX):
+        errors["room"] = "wrong_type"
+        return None
+    return room or None
+
+
 async def call_next(request: Request) -> Response:
     data = await _optional_object(request)
     code, anyway = data.get("location"), data.get("anyway", False)
-    errors = {}
+    errors: dict[str, str] = {}
     if code is not None and not isinstance(code, str):
         errors["location"] = "wrong_type"
     if not isinstance(anyway, bool):
         errors["anyway"] = "wrong_type"
+    room = _room_field(data, errors)
     if errors:
         raise Invalid(errors)
     counsellor = await desk.counsellor_of(request.state.user)
@@ -116,6 +142,7 @@ async def call_next(request: Request) -> Response:
                 request_time(request),
                 fairness.Rules.of(request.app.state.settings),
                 anyway=anyway,
+                room=room,
             )
         ).ticket
     except walkins.Held:
@@ -124,9 +151,59 @@ async def call_next(request: Request) -> Response:
             {"error": "booked_session_soon", "message": translate(request, BOOKED_SESSION_SOON)},
             status_code=409,
         )
+    except walkins.RoomNeeded as needed:
+        return _room_needed(request, needed)
     if ticket is None:
-        return Response(status_code=204)
+        return Response(status_code=204)  # nothing fits: on the ready list now
     return JSONResponse(await _ticket_json(ticket))
+
+
+async def current(request: Request) -> Response:
+    """The ticket called for the counsellor now (also one the balance gave them while they
+    were ready), or 204."""
+    counsellor = await desk.counsellor_of(request.state.user)
+    ticket = await walkins.current(counsellor)
+    if ticket is None:
+        return Response(status_code=204, headers=NO_STORE)
+    return JSONResponse(await _ticket_json(ticket), headers=NO_STORE)
+
+
+async def ready(request: Request) -> Response:
+    """The "ready for walk-ins" switch: {"ready": true|false, "room", "location"}."""
+    data = await json_object(request)
+    switch, code = data.get("ready"), data.get("location")
+    errors: dict[str, str] = {}
+    if not isinstance(switch, bool):
+        errors["ready"] = "wrong_type"
+    if code is not None and not isinstance(code, str):
+        errors["location"] = "wrong_type"
+    room = _room_field(data, errors)
+    if errors:
+        raise Invalid(errors)
+    counsellor = await desk.counsellor_of(request.state.user)
+    location = await desk.desk_location(counsellor, code)
+    try:
+        called = await walkins.set_ready(
+            counsellor,
+            location,
+            bool(switch),
+            room,
+            request.state.principal.username,
+            request_time(request),
+            fairness.Rules.of(request.app.state.settings),
+        )
+    except walkins.RoomNeeded as needed:
+        return _room_needed(request, needed)
+    await counsellor.refresh_from_db()
+    answer: dict[str, Any] = {
+        "ready": bool(switch),
+        "room": None,
+        "ticket": await _ticket_json(called) if called is not None else None,
+    }
+    if counsellor.desk_room_id is not None:
+        rooms = {v: k for k, v in (await walkins.rooms_of(location)).items()}
+        answer["room"] = rooms.get(counsellor.desk_room_id)
+    return JSONResponse(answer, headers=NO_STORE)
 
 
 async def _finish_outcome(request: Request) -> Outcome | None:
@@ -172,6 +249,8 @@ async def act(request: Request) -> Response:
         to_counsellor=to_counsellor,
         to_organisation=to_organisation,
         outcome=outcome,
+        no_show=desk.no_show_rule(request.app.state.settings),
+        rules=fairness.Rules.of(request.app.state.settings),
     )
     return JSONResponse(await _ticket_json(ticket))
 
@@ -228,6 +307,20 @@ routes: list[BaseRoute] = [
         "walk_in_desk",
         methods=["POST"],
         name="api_call_next",
+    ),
+    staff_route(
+        "/api/v1/queue/current",
+        current,
+        "walk_in_desk",
+        methods=["GET"],
+        name="api_queue_current",
+    ),
+    staff_route(
+        "/api/v1/queue/ready",
+        ready,
+        "walk_in_desk",
+        methods=["POST"],
+        name="api_queue_ready",
     ),
     staff_route(
         "/api/v1/walk-ins/{ticket_id:id}/{action}",

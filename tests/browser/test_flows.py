@@ -181,7 +181,7 @@ async def desk_open_today(live: LiveService, browser: Browser) -> AsyncIterator[
     """Whatever day and hour the tests run: the location open all day today and the counsellor
     on duty in their room, set up by the coordinator as for a real extra day. Otherwise, on a
     Sunday or in the evening, a call would have no room and a waiting ticket would be closed by
-    the next sweep (booking/services/walkins.py: close_day). The counsellor's username."""
+    the next sweep (booking/services/walkins/closing.py: close_day). The counsellor's username."""
     today = walk_in_day()
     username, name, room = COUNSELLOR
     context = await new_context(browser, "de")
