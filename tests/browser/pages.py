@@ -123,3 +123,12 @@ async def call_next(page: Page, base_url: str) -> None:
         await page.get_by_role("button", name=staff("Call anyway")).click()
         await page.wait_for_url("**/staff/desk?*note=*")
     assert "note=called" in page.url, page.url
+
+
+async def press_call_next(page: Page, base_url: str) -> str:
+    """The counsellor signed in on ``page`` presses "Call next"; the desk's note after it
+    (``called`` when a ticket was called, anything else when nothing fitted and they wait)."""
+    await page.goto(f"{base_url}/staff/desk")
+    await page.get_by_role("button", name=staff("Call next")).click()
+    await page.wait_for_url("**/staff/desk?*note=*")
+    return parse_qs(urlsplit(page.url).query)["note"][0]

@@ -1,0 +1,77 @@
+"""Issue 14's "Done when" played in Chromium: reception and three counsellors of two
+organisations (Aylin K. and Jonas M. of lhh, Deniz Y. of awo), each in their own browser, and
+the waiting-room display in another. The in-process story is tests/test_walkins_morning.py.
+
+Each press serves the one who pressed; a new ticket goes to a ready counsellor at once; every
+call shows its room on the display."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tests.browser.pages import (
+    new_context,
+    open_all_day,
+    press_call_next,
+    put_on_duty,
+    register_walk_in,
+    sign_in,
+)
+from tests.browser.test_flows import walk_in_day
+from tests.live import LiveService
+
+if TYPE_CHECKING:
+    from playwright.async_api import Browser
+
+# username, name, planned room (booking/demo.py numbers the rooms in the order of COUNSELLORS)
+DESKS = [("lhh1", "Aylin K.", "1.01"), ("lhh2", "Jonas M.", "1.02"), ("awo1", "Deniz Y.", "1.04")]
+DISPLAY_WITHIN_MS = 3000
+
+
+async def test_a_morning_at_the_desk_in_the_browser(live: LiveService, browser: Browser) -> None:
+    today = walk_in_day()
+    contexts = [await new_context(browser, "de") for _ in range(5)]
+    try:
+        admin = await contexts[0].new_page()
+        await sign_in(admin, live.base_url, "admin")
+        await open_all_day(admin, live.base_url, today)
+        for _, name, room in DESKS:
+            await put_on_duty(admin, live.base_url, name, room, today)
+
+        reception = await contexts[1].new_page()
+        await sign_in(reception, live.base_url, "reception")
+        screen = await contexts[2].new_page()
+        await screen.goto(f"{live.base_url}/display/hsc")
+        desks = {}
+        for (username, _, _), context in zip(DESKS, contexts[2:], strict=True):
+            page = await context.new_page()
+            await sign_in(page, live.base_url, username)
+            desks[username] = page
+
+        # Nobody waits yet: each press finds nothing and the counsellor waits on the ready list.
+        for page in desks.values():
+            assert await press_call_next(page, live.base_url) != "called"
+
+        # Three tickets, one after the other: each goes at once to a ready counsellor, and the
+        # display shows its number with the room of the counsellor who has it.
+        rooms = {username: room for username, _, room in DESKS}
+        holders: dict[str, str] = {}
+        for name in ("Emre", "Ayse", "Baran"):
+            label, _ = await register_walk_in(
+                reception, live.base_url, "housing", "de", "", name
+            )
+            holder = None
+            for username, page in desks.items():
+                await page.goto(f"{live.base_url}/staff/desk")
+                current = page.locator("dl.ticket-current")
+                if await current.count() and label in await current.inner_text():
+                    holder = username
+            assert holder is not None and holder not in holders.values(), (label, holders)
+            holders[label] = holder
+            row = screen.locator("tr").filter(has_text=label)
+            await row.wait_for(timeout=DISPLAY_WITHIN_MS)
+            cells = [c.strip() for c in await row.locator("td").all_inner_texts()]
+            assert cells == [label, rooms[holder]]
+    finally:
+        for context in contexts:
+            await context.close()
