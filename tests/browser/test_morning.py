@@ -3,7 +3,8 @@ organisations (Aylin K. and Jonas M. of lhh, Deniz Y. of awo), each in their own
 the waiting-room display in another. The in-process story is tests/test_walkins_morning.py.
 
 Each press serves the one who pressed; a new ticket goes to a ready counsellor at once; every
-call shows its room on the display."""
+call shows its room on the display; transfer lists only present colleagues; a parked ticket
+resumes at the front with a fresh count."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from tests.browser.pages import (
     put_on_duty,
     register_walk_in,
     sign_in,
+    staff,
 )
 from tests.browser.test_flows import walk_in_day
 from tests.live import LiveService
@@ -72,6 +74,51 @@ async def test_a_morning_at_the_desk_in_the_browser(live: LiveService, browser: 
             await row.wait_for(timeout=DISPLAY_WITHIN_MS)
             cells = [c.strip() for c in await row.locator("td").all_inner_texts()]
             assert cells == [label, rooms[holder]]
+
+        # Transfer offers only present colleagues: the two others pressed today; Olga P. (awo,
+        # on the plan but never pressed) and Claire D. (caritas) are not offered.
+        aylin = desks["lhh1"]
+        await aylin.goto(f"{live.base_url}/staff/desk")
+        offered = " ".join(await aylin.locator("#transfer-to option").all_inner_texts())
+        assert "Jonas M." in offered and "Deniz Y." in offered, offered
+        assert "Olga P." not in offered and "Claire D." not in offered, offered
+
+        # Aylin serves hers; a fourth arrives while nobody is ready and waits; her press takes it.
+        await aylin.get_by_role("button", name=staff("Start the session")).click()
+        await aylin.wait_for_url("**/staff/desk?*note=done*")
+        await aylin.get_by_role("button", name=staff("Finish the session")).click()
+        await aylin.wait_for_url("**/staff/desk?*note=done*")
+        fourth, _ = await register_walk_in(reception, live.base_url, "housing", "de", "", "Cem")
+        for page in desks.values():
+            await page.goto(f"{live.base_url}/staff/desk")
+        assert await press_call_next(aylin, live.base_url) == "called"
+        current = aylin.locator("dl.ticket-current")
+        assert fourth in await current.inner_text()
+        assert rooms["lhh1"] in await current.inner_text()
+        row = screen.locator("tr").filter(has_text=fourth)
+        await row.wait_for(timeout=DISPLAY_WITHIN_MS)
+        assert [c.strip() for c in await row.locator("td").all_inner_texts()] == [
+            fourth,
+            rooms["lhh1"],
+        ]
+
+        # Called again, then to the immigration counter: parked. A fifth arrives meanwhile.
+        await aylin.get_by_role("button", name=staff("Call again")).click()
+        await aylin.wait_for_url("**/staff/desk?*note=*")
+        await aylin.get_by_role("button", name=staff("Called to the immigration counter")).click()
+        await aylin.wait_for_url("**/staff/desk?*note=*")
+        fifth, _ = await register_walk_in(reception, live.base_url, "housing", "de", "", "Dilan")
+        # Resumed: back at the front, before the fifth, and with a fresh call count, so
+        # "Did not come" is not offered at once.
+        await aylin.goto(f"{live.base_url}/staff/desk")
+        parked = aylin.locator("li").filter(has_text=fourth)
+        await parked.get_by_role("button", name=staff("Resume")).click()
+        await aylin.wait_for_url("**/staff/desk?*note=*")
+        assert await press_call_next(aylin, live.base_url) == "called"
+        current = aylin.locator("dl.ticket-current")
+        assert fourth in await current.inner_text()
+        assert fifth not in await current.inner_text()
+        assert await aylin.get_by_role("button", name=staff("Did not come")).count() == 0
     finally:
         for context in contexts:
             await context.close()
