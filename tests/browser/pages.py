@@ -73,10 +73,17 @@ def staff(message: str) -> str:
 async def open_all_day(page: Page, base_url: str, day: date) -> None:
     """As the coordinator (signed in on ``page``): the demo location open 00:00-23:59 on the
     weekday of ``day``."""
+    await set_hours(page, base_url, day, "00:00-23:59")
+
+
+async def set_hours(page: Page, base_url: str, day: date, hours: str) -> None:
+    """As the coordinator: the demo location's opening ``hours`` ("08:00-16:00") on the
+    weekday of ``day``."""
     await page.goto(f"{base_url}/staff/admin/locations")
     await page.get_by_role("link", name=LOCATION, exact=True).click()
+    await page.wait_for_url("**/staff/admin/locations/*")
     await page.goto(f"{page.url.split('?')[0]}/hours")
-    await page.fill(f"#hours-{day.weekday()}", "00:00-23:59")
+    await page.fill(f"#hours-{day.weekday()}", hours)
     await page.get_by_role("button", name=staff("Save opening hours")).click()
     await page.wait_for_url("**/hours?done=*")
 

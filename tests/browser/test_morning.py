@@ -4,22 +4,30 @@ the waiting-room display in another. The in-process story is tests/test_walkins_
 
 Each press serves the one who pressed; a new ticket goes to a ready counsellor at once; every
 call shows its room on the display; transfer lists only present colleagues; a parked ticket
-resumes at the front with a fresh count."""
+resumes at the front with a fresh count; after closing the queue closes (here by the cron
+command, see below)."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+import pytest
+
+from booking.services.bookings import hash_token
 from tests.browser.pages import (
+    ZONE,
     new_context,
     open_all_day,
     press_call_next,
     put_on_duty,
     register_walk_in,
+    said,
+    set_hours,
     sign_in,
     staff,
 )
-from tests.browser.test_flows import walk_in_day
+from tests.browser.test_flows import database_row, walk_in_day
 from tests.live import LiveService
 
 if TYPE_CHECKING:
@@ -28,11 +36,15 @@ if TYPE_CHECKING:
 # username, name, planned room (booking/demo.py numbers the rooms in the order of COUNSELLORS)
 DESKS = [("lhh1", "Aylin K.", "1.01"), ("lhh2", "Jonas M.", "1.02"), ("awo1", "Deniz Y.", "1.04")]
 DISPLAY_WITHIN_MS = 3000
+CLOSED = (
+    "We could not call you before closing time. Please come again on another working day, "
+    "or ask for an appointment."
+)
 
 
 async def test_a_morning_at_the_desk_in_the_browser(live: LiveService, browser: Browser) -> None:
     today = walk_in_day()
-    contexts = [await new_context(browser, "de") for _ in range(5)]
+    contexts = [await new_context(browser, "de") for _ in range(6)]
     try:
         admin = await contexts[0].new_page()
         await sign_in(admin, live.base_url, "admin")
@@ -45,7 +57,7 @@ async def test_a_morning_at_the_desk_in_the_browser(live: LiveService, browser: 
         screen = await contexts[2].new_page()
         await screen.goto(f"{live.base_url}/display/hsc")
         desks = {}
-        for (username, _, _), context in zip(DESKS, contexts[2:], strict=True):
+        for (username, _, _), context in zip(DESKS, contexts[3:], strict=True):
             page = await context.new_page()
             await sign_in(page, live.base_url, username)
             desks[username] = page
@@ -59,9 +71,7 @@ async def test_a_morning_at_the_desk_in_the_browser(live: LiveService, browser: 
         rooms = {username: room for username, _, room in DESKS}
         holders: dict[str, str] = {}
         for name in ("Emre", "Ayse", "Baran"):
-            label, _ = await register_walk_in(
-                reception, live.base_url, "housing", "de", "", name
-            )
+            label, _ = await register_walk_in(reception, live.base_url, "housing", "de", "", name)
             holder = None
             for username, page in desks.items():
                 await page.goto(f"{live.base_url}/staff/desk")
@@ -88,7 +98,9 @@ async def test_a_morning_at_the_desk_in_the_browser(live: LiveService, browser: 
         await aylin.wait_for_url("**/staff/desk?*note=done*")
         await aylin.get_by_role("button", name=staff("Finish the session")).click()
         await aylin.wait_for_url("**/staff/desk?*note=done*")
-        fourth, _ = await register_walk_in(reception, live.base_url, "housing", "de", "", "Cem")
+        fourth, fourth_token = await register_walk_in(
+            reception, live.base_url, "housing", "de", "", "Cem"
+        )
         for page in desks.values():
             await page.goto(f"{live.base_url}/staff/desk")
         assert await press_call_next(aylin, live.base_url) == "called"
@@ -107,7 +119,9 @@ async def test_a_morning_at_the_desk_in_the_browser(live: LiveService, browser: 
         await aylin.wait_for_url("**/staff/desk?*note=*")
         await aylin.get_by_role("button", name=staff("Called to the immigration counter")).click()
         await aylin.wait_for_url("**/staff/desk?*note=*")
-        fifth, _ = await register_walk_in(reception, live.base_url, "housing", "de", "", "Dilan")
+        fifth, fifth_token = await register_walk_in(
+            reception, live.base_url, "housing", "de", "", "Dilan"
+        )
         # Resumed: back at the front, before the fifth, and with a fresh call count, so
         # "Did not come" is not offered at once.
         await aylin.goto(f"{live.base_url}/staff/desk")
@@ -119,6 +133,31 @@ async def test_a_morning_at_the_desk_in_the_browser(live: LiveService, browser: 
         assert fourth in await current.inner_text()
         assert fifth not in await current.inner_text()
         assert await aylin.get_by_role("button", name=staff("Did not come")).count() == 0
+        assert database_row(
+            live, "SELECT calls FROM ticket WHERE token_hash = ?", hash_token(fourth_token)
+        ) == (1,)
+
+        # Closing time: the coordinator closes the location a minute ago; the queue is closed
+        # as cron does it (`python -m booking close-queue`; the service's own sweep runs every
+        # CLOSE_INTERVAL_SECONDS, with no setting to shorten it for a test), and the fifth,
+        # still waiting, reads on their phone that they could not be called before closing.
+        closes = datetime.now(ZONE) - timedelta(minutes=1)
+        if closes.date() != today or (closes.hour == 0 and closes.minute < 1):
+            pytest.skip("too close to midnight to close the desk a minute ago today")
+        try:
+            await set_hours(admin, live.base_url, today, f"00:00-{closes:%H:%M}")
+            live.command("close-queue")
+            contexts.append(
+                await new_context(browser, "de")
+            )  # the visitor's phone (their ticket is in German)
+            phone = await contexts[-1].new_page()
+            await phone.goto(f"{live.base_url}/t/{fifth_token}")
+            assert said("de", CLOSED) in await phone.locator("main").inner_text()
+        finally:
+            await open_all_day(admin, live.base_url, today)  # as the other browser tests expect
+        assert database_row(
+            live, "SELECT status FROM ticket WHERE token_hash = ?", hash_token(fifth_token)
+        ) == ("closed",)
     finally:
         for context in contexts:
             await context.close()
