@@ -31,7 +31,7 @@ from tests.browser.test_flows import database_row, walk_in_day
 from tests.live import LiveService
 
 if TYPE_CHECKING:
-    from playwright.async_api import Browser
+    from playwright.async_api import Browser, Page
 
 # username, name, planned room (booking/demo.py numbers the rooms in the order of COUNSELLORS)
 DESKS = [("lhh1", "Aylin K.", "1.01"), ("lhh2", "Jonas M.", "1.02"), ("awo1", "Deniz Y.", "1.04")]
@@ -40,6 +40,14 @@ CLOSED = (
     "We could not call you before closing time. Please come again on another working day, "
     "or ask for an appointment."
 )
+
+
+async def serve(page: Page) -> None:
+    """The counsellor on ``page`` starts and finishes the session with the ticket they hold."""
+    await page.get_by_role("button", name=staff("Start the session")).click()
+    await page.wait_for_url("**/staff/desk?*note=done*")
+    await page.get_by_role("button", name=staff("Finish the session")).click()
+    await page.wait_for_url("**/staff/desk?*note=done*")
 
 
 async def test_a_morning_at_the_desk_in_the_browser(live: LiveService, browser: Browser) -> None:
@@ -63,8 +71,14 @@ async def test_a_morning_at_the_desk_in_the_browser(live: LiveService, browser: 
             desks[username] = page
 
         # Nobody waits yet: each press finds nothing and the counsellor waits on the ready list.
+        # (Tickets other browser tests left waiting in the shared service are served first.)
         for page in desks.values():
-            assert await press_call_next(page, live.base_url) != "called"
+            for _ in range(5):
+                if await press_call_next(page, live.base_url) != "called":
+                    break
+                await serve(page)
+            else:
+                raise AssertionError("the desk never ran out of waiting tickets")
 
         # Three tickets, one after the other: each goes at once to a ready counsellor, and the
         # display shows its number with the room of the counsellor who has it.
@@ -94,10 +108,7 @@ async def test_a_morning_at_the_desk_in_the_browser(live: LiveService, browser: 
         assert "Olga P." not in offered and "Claire D." not in offered, offered
 
         # Aylin serves hers; a fourth arrives while nobody is ready and waits; her press takes it.
-        await aylin.get_by_role("button", name=staff("Start the session")).click()
-        await aylin.wait_for_url("**/staff/desk?*note=done*")
-        await aylin.get_by_role("button", name=staff("Finish the session")).click()
-        await aylin.wait_for_url("**/staff/desk?*note=done*")
+        await serve(aylin)
         fourth, fourth_token = await register_walk_in(
             reception, live.base_url, "housing", "de", "", "Cem"
         )
