@@ -9,6 +9,7 @@ command, see below)."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -85,7 +86,9 @@ async def test_a_morning_at_the_desk_in_the_browser(live: LiveService, browser: 
         rooms = {username: room for username, _, room in DESKS}
         holders: dict[str, str] = {}
         for name in ("Emre", "Ayse", "Baran"):
-            label, _ = await register_walk_in(reception, live.base_url, "housing", "de", "", name)
+            label, token = await register_walk_in(
+                reception, live.base_url, "housing", "de", "", name
+            )
             holder = None
             for username, page in desks.items():
                 await page.goto(f"{live.base_url}/staff/desk")
@@ -98,6 +101,17 @@ async def test_a_morning_at_the_desk_in_the_browser(live: LiveService, browser: 
             await row.wait_for(timeout=DISPLAY_WITHIN_MS)
             cells = [c.strip() for c in await row.locator("td").all_inner_texts()]
             assert cells == [label, rooms[holder]]
+            # The balance's decision, recorded: the organisation furthest behind its share.
+            row = database_row(
+                live,
+                "SELECT b.allocation FROM ticket t JOIN booking b ON b.id = t.booking_id "
+                "WHERE t.token_hash = ?",
+                hash_token(token),
+            )
+            assert row is not None and row[0], label
+            allocation = json.loads(row[0])
+            shortfalls = {s["organisation"]: s["shortfall"] for s in allocation["standings"]}
+            assert shortfalls[allocation["organisation"]] >= max(shortfalls.values()) - 1e-6
 
         # Transfer offers only present colleagues: the two others pressed today; Olga P. (awo,
         # on the plan but never pressed) and Claire D. (caritas) are not offered.
