@@ -97,19 +97,19 @@ async def test_a_morning_at_the_desk_in_the_browser(live: LiveService, browser: 
                     holder = username
             assert holder is not None and holder not in holders.values(), (label, holders)
             holders[label] = holder
-            row = screen.locator("tr").filter(has_text=label)
-            await row.wait_for(timeout=DISPLAY_WITHIN_MS)
-            cells = [c.strip() for c in await row.locator("td").all_inner_texts()]
+            shown = screen.locator("tr").filter(has_text=label)
+            await shown.wait_for(timeout=DISPLAY_WITHIN_MS)
+            cells = [c.strip() for c in await shown.locator("td").all_inner_texts()]
             assert cells == [label, rooms[holder]]
             # The balance's decision, recorded: the organisation furthest behind its share.
-            row = database_row(
+            recorded = database_row(
                 live,
                 "SELECT b.allocation FROM ticket t JOIN booking b ON b.id = t.booking_id "
                 "WHERE t.token_hash = ?",
                 hash_token(token),
             )
-            assert row is not None and row[0], label
-            allocation = json.loads(row[0])
+            assert recorded is not None and recorded[0], label
+            allocation = json.loads(recorded[0])
             shortfalls = {s["organisation"]: s["shortfall"] for s in allocation["standings"]}
             assert shortfalls[allocation["organisation"]] >= max(shortfalls.values()) - 1e-6
 
