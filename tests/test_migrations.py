@@ -3,7 +3,8 @@ filled tables (adding a NOT NULL column, making a key nullable), on SQLite and P
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import asyncpg
 import pytest
@@ -17,6 +18,26 @@ from booking.models import Booking, Counsellor, Location
 from tests.conftest import NOW, POSTGRES_URL, _replace_database
 
 BEFORE_MAIL = "models.0004_fair_allocation"
+
+
+@asynccontextmanager
+async def _empty_database(dialect: str, name: str, tmp_path: object) -> AsyncIterator[str]:
+    """A new, empty database of the dialect for one upgrade test, dropped afterwards."""
+    if dialect == "sqlite":
+        yield f"sqlite://{tmp_path}/{name}.sqlite3"
+        return
+    if not POSTGRES_URL:
+        pytest.skip("set BOOKING_TEST_POSTGRES_URL to upgrade a PostgreSQL database too")
+    admin = await asyncpg.connect(POSTGRES_URL)
+    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
+    try:
+        yield _replace_database(POSTGRES_URL, name)
+    finally:
+        admin = await asyncpg.connect(POSTGRES_URL)
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
 
 
 async def _fill_at(url: str, target: str) -> None:
@@ -42,18 +63,7 @@ async def _fill_at(url: str, target: str) -> None:
 
 @pytest.mark.parametrize("dialect", ["sqlite", "postgres"])
 async def test_upgrading_a_filled_database(dialect: str, tmp_path: object) -> None:
-    if dialect == "postgres":
-        if not POSTGRES_URL:
-            pytest.skip("set BOOKING_TEST_POSTGRES_URL to upgrade a PostgreSQL database too")
-        name = "booking_upgrade_test"
-        url = _replace_database(POSTGRES_URL, name)
-        admin = await asyncpg.connect(POSTGRES_URL)
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        await admin.close()
-    else:
-        url = f"sqlite://{tmp_path}/upgrade.sqlite3"
-    try:
+    async with _empty_database(dialect, "booking_upgrade_test", tmp_path) as url:
         await _fill_at(url, BEFORE_MAIL)
         await run_migrations(config=tortoise_config(url))  # to the newest
         await Tortoise.close_connections()
@@ -70,11 +80,6 @@ async def test_upgrading_a_filled_database(dialect: str, tmp_path: object) -> No
             assert await Booking.filter(appointment_id__isnull=False).exists()
         finally:
             await Tortoise.close_connections()
-    finally:
-        if dialect == "postgres":
-            admin = await asyncpg.connect(POSTGRES_URL)
-            await admin.execute(f'DROP DATABASE IF EXISTS "{urlsplit(url).path[1:]}" WITH (FORCE)')
-            await admin.close()
 
 
 @pytest.mark.parametrize("dialect", ["sqlite", "postgres"])
@@ -85,19 +90,8 @@ async def test_stored_manage_tokens_are_replaced_by_the_placeholder(
     from booking.models import OutboxMessage
     from booking.services.outbox import MANAGE_LINK_PLACEHOLDER
 
-    if dialect == "postgres":
-        if not POSTGRES_URL:
-            pytest.skip("set BOOKING_TEST_POSTGRES_URL to upgrade a PostgreSQL database too")
-        name = "booking_upgrade_links_test"
-        url = _replace_database(POSTGRES_URL, name)
-        admin = await asyncpg.connect(POSTGRES_URL)
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        await admin.close()
-    else:
-        url = f"sqlite://{tmp_path}/links.sqlite3"
     token = "ab12" * 16
-    try:
+    async with _empty_database(dialect, "booking_upgrade_links_test", tmp_path) as url:
         await run_migrations(config=tortoise_config(url), target="models.0006_walk_in_queue")
         await Tortoise.close_connections()
         await Tortoise.init(config=tortoise_config(url))
@@ -131,8 +125,3 @@ async def test_stored_manage_tokens_are_replaced_by_the_placeholder(
                 assert f'href="https://b.example/manage/{MANAGE_LINK_PLACEHOLDER}"' in html
         finally:
             await Tortoise.close_connections()
-    finally:
-        if dialect == "postgres":
-            admin = await asyncpg.connect(POSTGRES_URL)
-            await admin.execute(f'DROP DATABASE IF EXISTS "{urlsplit(url).path[1:]}" WITH (FORCE)')
-            await admin.close()
