@@ -33,6 +33,17 @@ async def sign_in(
     )
 
 
+async def change_password(
+    client: httpx.AsyncClient, current: str, new: str, page: str | None = None
+) -> httpx.Response:
+    """The signed-in user's own change on /staff/password (``page``: its HTML, if fetched)."""
+    html = page if page is not None else (await client.get("/staff/password")).text
+    return await client.post(
+        "/staff/password",
+        data={"current": current, "new": new, "repeat": new, "csrf": csrf_of(html)},
+    )
+
+
 async def test_sign_in_and_out(staff: Service) -> None:
     response = await sign_in(staff.client, "admin")
     assert response.status_code == 303 and response.headers["location"] == "/staff"
@@ -91,16 +102,7 @@ async def test_password_change_ends_other_sessions(staff: Service) -> None:
     transport = httpx.ASGITransport(app=staff.app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as other:
         await sign_in(other, "caritas1")
-        page = await staff.client.get("/staff/password")
-        changed = await staff.client.post(
-            "/staff/password",
-            data={
-                "current": PASSWORD,
-                "new": "a-new-password",
-                "repeat": "a-new-password",
-                "csrf": csrf_of(page.text),
-            },
-        )
+        changed = await change_password(staff.client, PASSWORD, "a-new-password")
         assert changed.status_code == 303
         assert (await staff.client.get("/staff")).status_code == 200  # this session stays
         assert (await other.get("/staff")).status_code == 303  # the other one ends
@@ -140,16 +142,7 @@ async def test_password_change_revokes_the_api_tokens(staff: Service) -> None:
         )
     ).json()["token"]
     await sign_in(staff.client, "caritas1")
-    page = await staff.client.get("/staff/password")
-    changed = await staff.client.post(
-        "/staff/password",
-        data={
-            "current": PASSWORD,
-            "new": "a-new-password",
-            "repeat": "a-new-password",
-            "csrf": csrf_of(page.text),
-        },
-    )
+    changed = await change_password(staff.client, PASSWORD, "a-new-password")
     assert changed.status_code == 303
     me = await staff.client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
     assert me.status_code == 401
@@ -198,26 +191,10 @@ async def test_admin_resets_a_password_that_must_be_changed(staff: Service) -> N
         )
         page = await user.get("/staff/password?lang=en")
         assert "An administrator has reset your password" in page.text
-        same = await user.post(
-            "/staff/password",
-            data={
-                "current": temporary,
-                "new": temporary,
-                "repeat": temporary,
-                "csrf": csrf_of(page.text),
-            },
-        )
+        same = await change_password(user, temporary, temporary, page.text)
         assert same.status_code == 422
         assert "The new password must differ from the current one." in same.text
-        changed = await user.post(
-            "/staff/password",
-            data={
-                "current": temporary,
-                "new": "mine-and-only-mine",
-                "repeat": "mine-and-only-mine",
-                "csrf": csrf_of(page.text),
-            },
-        )
+        changed = await change_password(user, temporary, "mine-and-only-mine", page.text)
         assert changed.status_code == 303
         assert (await user.get("/staff/schedule")).status_code == 200
     entry = await AuditEntry.get(action="reset", record_id=str(target.id))
