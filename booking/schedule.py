@@ -14,9 +14,13 @@ from booking.access import Principal
 from booking.models import ADMIN, ATTENDED, BOOKED, CANCELLED, COUNSELLOR, NO_SHOW, RECEPTION
 from booking.slots import Interval, union
 from booking.staff_vocabulary import REFERRALS
-from booking.vocabulary import TOPICS
+from booking.vocabulary import ONLINE, TOPICS
 
-BOOKING = "booking"  # an online booking; the walk-in queue adds "walk_in" entries
+BOOKING = "booking"  # a session: booked online, at the desk, or a walk-in called
+# A walk-in ticket between two calls (parked at the office counter, or waiting again after a
+# transfer or a resume): one row with its current state, so the schedule shows every ticket
+# once, never as a cancelled duplicate.
+TICKET = "ticket"
 
 
 def display_name(full_name: str) -> str:
@@ -44,6 +48,36 @@ class Scope:
     day: date
     organisation_id: int | None  # None: every organisation
     counsellor_id: int | None  # None: every counsellor in the organisation(s)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of a schedule, as the pages and the API show it."""
+
+    id: int
+    start: datetime
+    end: datetime
+    counsellor_id: int | None  # None: a ticket waiting for an organisation
+    counsellor_name: str
+    organisation: str
+    organisation_name: str
+    room: str | None
+    kind: str
+    topic: str
+    language: str
+    reference: str
+    status: str
+    display_name: str
+    appointment_start: datetime | None  # None for a walk-in
+    checked_in_at: datetime | None
+    outcome_topics: tuple[str, ...]
+    referral: str
+    channel: str = ONLINE  # walk-ins are at the desk already: nobody checks them in
+
+    @property
+    def is_session(self) -> bool:
+        """A session (booked, walk-in or follow-up), not a ticket between two calls."""
+        return self.kind != TICKET
 
 
 def schedule_scope(

@@ -3,6 +3,7 @@ booking/vocabulary.py so that they are translated into German and English only."
 
 from __future__ import annotations
 
+from booking.queue import CALLED, CLOSED, DONE, NO_SHOW, PARKED, SERVING, WAITING
 from booking.vocabulary import FOLLOW_UP, N_, ONLINE, WALK_IN
 
 ROLE_LABELS: dict[str, str] = {
@@ -34,4 +35,15 @@ COUNSELLOR_SUBJECTS: dict[str, str] = {
     "confirmed": N_("New session: %(date)s, %(time)s, %(topic)s"),
     "updated": N_("Session moved: %(date)s, %(time)s, %(topic)s"),
     "cancelled": N_("Session cancelled: %(date)s, %(time)s, %(topic)s"),
+}
+
+# A walk-in ticket's state, as reception, the desk and the schedule name it.
+TICKET_STATUS_LABELS: dict[str, str] = {
+    WAITING: N_("Waiting"),
+    CALLED: N_("Called"),
+    SERVING: N_("In a session"),
+    PARKED: N_("At the office counter"),
+    DONE: N_("Done"),
+    NO_SHOW: N_("Did not come"),
+    CLOSED: N_("Closed"),
 }

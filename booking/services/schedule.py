@@ -26,6 +26,7 @@ from booking.plan import at
 from booking.schedule import (
     BOOKING,
     DeskState,
+    Entry,
     Outcome,
     Scope,
     desk_state,
@@ -34,33 +35,8 @@ from booking.schedule import (
 )
 from booking.services.accounts import audit
 from booking.services.days import load_day, local_date, zone_of
+from booking.services.walkins.rows import ticket_rows
 from booking.slots import Interval
-from booking.vocabulary import ONLINE
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One line of a schedule, as the pages and the API show it."""
-
-    id: int
-    start: datetime
-    end: datetime
-    counsellor_id: int
-    counsellor_name: str
-    organisation: str
-    organisation_name: str
-    room: str | None
-    kind: str
-    topic: str
-    language: str
-    reference: str
-    status: str
-    display_name: str
-    appointment_start: datetime | None  # None for a walk-in
-    checked_in_at: datetime | None
-    outcome_topics: tuple[str, ...]
-    referral: str
-    channel: str = ONLINE  # walk-ins are at the desk already: nobody checks them in
 
 
 def _fits_column(model: type[Model], name: str, value: str) -> bool:
@@ -141,7 +117,10 @@ async def entries(location: Location, scope: Scope, actor: str, now: datetime) -
     found = await query.order_by("start", "counsellor_id").prefetch_related(
         "counsellor", "organisation", "room", "appointment"
     )
-    listed = [_entry(b) for b in found]
+    listed = sorted(
+        [_entry(b) for b in found] + await ticket_rows(location, scope),
+        key=lambda e: (e.start, e.counsellor_id or 0),
+    )
     record = f"{location.code}/{scope.day.isoformat()}"
     # A page that refreshes itself (the desk, every 20 s) is one reading, not thousands.
     recently = await AuditEntry.filter(

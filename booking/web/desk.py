@@ -66,12 +66,6 @@ FOLLOWED_UP = N_("Follow-up booked: %(reference)s, %(date)s %(time)s.")
 FOLLOW_UP_DAYS = 365  # how far ahead the day picker goes
 TRANSFER_TARGET = N_("Please choose a counsellor or an organisation to transfer the ticket to.")
 
-STATUS_LABELS: dict[str, str] = {
-    "called": N_("Called"),
-    "serving": N_("In session"),
-    "done": N_("Finished"),
-}
-
 
 def _url(location: Location, note: str = "") -> str:
     query = urlencode({k: v for k, v in (("location", location.code), ("note", note)) if v})
@@ -118,7 +112,6 @@ async def desk_page(request: Request) -> Response:
         "note": NOTES.get(note),
         "held": note == "held",
         "priority_labels": PRIORITY_LABELS,
-        "ticket_status_labels": STATUS_LABELS,
         "refresh": REFRESH_SECONDS,
         "refresh_url": f"{PAGE}?{urlencode({'location': location.code})}",
     }

@@ -760,16 +760,36 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                         "end": {"type": "string", "format": "date-time"},
                         "counsellor": {
                             "type": "object",
-                            "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+                            "description": "For a ticket: who holds or awaits it (id null when "
+                            "it waits for an organisation or for anyone).",
+                            "properties": {
+                                "id": {"type": ["integer", "null"]},
+                                "name": {"type": "string"},
+                            },
                         },
                         "organisation": {"type": "string", "description": "Organisation code."},
-                        "kind": {"type": "string", "enum": ["booking", "walk_in"]},
+                        "kind": {
+                            "type": "string",
+                            "enum": ["booking", "walk_in", "ticket"],
+                            "description": "booking: a session (booked, walk-in or follow-up); "
+                            "ticket: a walk-in ticket between two calls (parked at the office "
+                            "counter, or waiting again after a transfer or a resume), one row "
+                            "with its current state.",
+                        },
                         "topic": {"type": "string", "enum": list(TOPICS)},
                         "language": {"type": "string"},
                         "reference": {"type": "string"},
                         "status": {
                             "type": "string",
-                            "enum": ["booked", "cancelled", "attended", "no_show"],
+                            "enum": [
+                                "booked",
+                                "cancelled",
+                                "attended",
+                                "no_show",
+                                "waiting",
+                                "parked",
+                            ],
+                            "description": "waiting and parked only for kind ticket",
                         },
                         "display_name": {
                             "type": "string",

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from booking.i18n import isolate_ltr, languages_for_path, text_direction, time_format
-from booking.staff_vocabulary import CHANNEL_LABELS, REFERRALS, ROLE_LABELS
+from booking.staff_vocabulary import CHANNEL_LABELS, REFERRALS, ROLE_LABELS, TICKET_STATUS_LABELS
 from booking.vocabulary import (
     STATUS_LABELS,
     TOPICS,
@@ -116,6 +116,7 @@ def _helpers(language: str) -> dict[str, Any]:
         "comma": "، " if text_direction(language) == "rtl" else ", ",
         "topics": TOPICS,
         "status_labels": STATUS_LABELS,
+        "ticket_status_labels": TICKET_STATUS_LABELS,
         "role_labels": ROLE_LABELS,
         "referrals": REFERRALS,
         "channel_labels": CHANNEL_LABELS,

@@ -155,7 +155,7 @@ async def _context(request: Request, query: ScheduleQuery) -> dict[str, Any]:
         "view": query.view,
         "organisation": query.organisation,
         "can_record": allowed(principal, "record_outcome"),
-        "recordable": {e.id for e in found if may_record(e.status, e.start, now)},
+        "recordable": {e.id for e in found if e.is_session and may_record(e.status, e.start, now)},
         "reprintable": await follow_up_slip.reprintable(request, found, now),
         "return_to": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         "role": principal.role,

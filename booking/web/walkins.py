@@ -29,6 +29,7 @@ from booking.services import schedule as schedule_service
 from booking.services.bookings import hash_token
 from booking.services.days import local_date, zone_of
 from booking.services.ticket_printing import BackgroundPrinter
+from booking.staff_vocabulary import TICKET_STATUS_LABELS
 from booking.vocabulary import N_, PRIORITY_LABELS
 from booking.web.auth import request_time, staff_page, staff_route
 from booking.web.errors import error_page
@@ -39,16 +40,6 @@ FALLBACK_VISITOR_LANGUAGE = "en"  # for a language the pages do not speak (yet),
 SLIP_LANGUAGE = "de"  # every slip also speaks German, the language of the building
 DISPLAY_ROWS = 6  # the latest call and five before it
 NO_STORE = {"Cache-Control": "no-store"}
-
-TICKET_STATUS_LABELS: dict[str, str] = {
-    queue.WAITING: N_("Waiting"),
-    queue.CALLED: N_("Called"),
-    queue.SERVING: N_("In a session"),
-    queue.PARKED: N_("At the office counter"),
-    queue.DONE: N_("Done"),
-    queue.NO_SHOW: N_("Did not come"),
-    queue.CLOSED: N_("Closed"),
-}
 
 PRIORITY_CHOICES: dict[str, str] = {"": N_("None"), **PRIORITY_LABELS}
 

@@ -212,7 +212,11 @@ def _ticket_update(
     elif move.new_state in (queue.DONE, queue.NO_SHOW):
         changes["finished_at"] = now
     if move.session == queue.RELEASE:
-        changes.update(counsellor_id=None, room_id=None, booking_id=None)
+        changes.update(room_id=None, booking_id=None)
+        if move.new_state != queue.PARKED:  # a parked ticket stays under its holder's name
+            changes["counsellor_id"] = None
+    if move.action == "resume":
+        changes["counsellor_id"] = None
     if move.action == "transfer":
         changes.update(for_counsellor_id=to_counsellor, for_organisation_id=to_organisation)
     if move.fresh_count:
