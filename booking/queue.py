@@ -110,6 +110,16 @@ def no_show_allowed(
 
 # --- readiness ---------------------------------------------------------------------------------
 
+AT_DESK_FOR = timedelta(hours=1)  # at the desk outside the plan: counted on so long, at a time
+
+
+def at_desk_until(now: datetime, closing: datetime | None) -> datetime:
+    """How long someone at their desk outside the plan is counted on: the next hour, but not
+    past closing time while the location is still open."""
+    extra = now + AT_DESK_FOR
+    return min(extra, closing) if closing is not None and now < closing else extra
+
+
 READY_FOR = timedelta(hours=1)  # pressed "call next" and nothing fitted: on the ready list so long
 
 

@@ -248,3 +248,20 @@ async def test_signing_off_ends_readiness(staff: Service) -> None:
     assert deniz.ready_since is None and deniz.ready_until is None
     ticket = await register(staff, await bearer(staff, "reception"))
     assert (await Ticket.get(id=ticket["id"])).status == "waiting"  # not called for him
+
+
+async def test_the_desk_asks_for_the_room_once(staff: Service) -> None:
+    """One room choice on the page ("I am at my desk"); the call buttons carry the known room
+    instead of a second select, and a call without any room known asks for it."""
+    staff.clock.now = at(9)
+    await register(staff, await bearer(staff, "reception"))
+    html = await open_desk(staff)
+    assert html.count('name="room"') - html.count('type="hidden" name="room"') == 1
+    assert html.count("<select") == 1 and 'id="desk-room"' in html
+    call = html.split('action="/staff/desk/call-next"', 1)[1].split("</form>", 1)[0]
+    assert '<input type="hidden" name="room" value="1.04">' in call  # the planned room
+    await press(staff, "/staff/desk/presence", present="1", room="1.01")
+    html = (await staff.client.get(DESK)).text
+    assert "<select" not in html.split("My walk-in", 1)[0]
+    call = html.split('action="/staff/desk/call-next"', 1)[1].split("</form>", 1)[0]
+    assert '<input type="hidden" name="room" value="1.01">' in call

@@ -177,6 +177,16 @@ async def test_only_colleagues_print_and_only_planned_follow_ups(staff: Service)
     assert (await print_slip(staff, 999_999)).status_code == 404
 
 
+async def test_the_schedule_names_a_follow_up_as_such(staff: Service) -> None:
+    """A follow-up has no office appointment: its row says "Follow-up", not "Walk-in"."""
+    booking = await follow_up(staff)
+    tuesday = "/staff/schedule?date=2026-11-24&view=organisation&lang=en"
+    schedule = (await staff.client.get(tuesday)).text
+    row = next(r for r in schedule.split("<tr")[1:] if booking.reference in r)
+    cell = row.split('data-label="Office appointment"><div>', 1)[1].split("</div>", 1)[0]
+    assert cell == "Follow-up"
+
+
 async def test_a_follow_up_moves_within_a_week_and_cancels(staff: Service) -> None:
     booking = await follow_up(staff)
     token = manage_url(staff, booking).rsplit("/", 1)[1]

@@ -9,8 +9,10 @@ from datetime import datetime, timedelta
 from icalendar import Calendar
 
 from booking.demo_history import load_demo_history
-from booking.models import AuditEntry, Booking, Counsellor, Organisation, StaffUser
+from booking.models import AuditEntry, Booking, Counsellor, Location, Organisation, Room, StaffUser
 from booking.services import accounts
+from booking.services import schedule as service
+from booking.services.days import load_day, local_date
 from tests.conftest import MONDAY, Service, at
 from tests.test_staff import PASSWORD, csrf_of, sign_in
 
@@ -304,3 +306,29 @@ async def test_two_desks_checking_in_at_once_check_in_once(staff: Service) -> No
     results = await asyncio.gather(*(check_in(booking.id, f"desk{n}", at(8, 55)) for n in range(8)))
     assert sorted(results) == [False] * 7 + [True]
     assert await AuditEntry.filter(action="check_in").count() == 1
+
+
+async def test_reception_lists_a_colleague_at_the_desk_outside_the_plan(staff: Service) -> None:
+    """Extra hours: someone at their desk who is not in today's plan is on duty for reception
+    (free, in the room they chose) like the plan's counsellors."""
+    staff.clock.now = at(10)
+    location = await Location.get(code="hsc")
+    day = await load_day(location, local_date(staff.clock.now, location))
+    planned = {c.id for c in day.counsellors}
+    extra = await Counsellor.create(
+        organisation=await Organisation.get(code="awo"),
+        display_name="Extra E.",
+        languages=["de"],
+        topics=["forms"],
+    )
+    room = await Room.filter(location_id=location.id).first()
+    assert room is not None
+    await Counsellor.filter(id=extra.id).update(
+        desk_location_id=location.id, desk_since=staff.clock.now, desk_room_id=room.id
+    )
+    listed = {d.counsellor_id: d for d in await service.on_duty(location, staff.clock.now)}
+    assert listed.keys() == planned | {extra.id}
+    assert listed[extra.id].state.state == "free" and listed[extra.id].room == room.name
+    await sign_in(staff.client, "reception")
+    page = await staff.client.get("/staff/reception?location=hsc&lang=en")
+    assert extra.display_name in page.text.split("Today's sessions", 1)[0]

@@ -44,9 +44,7 @@ async def called_ticket(service: Service, counsellor: Counsellor) -> int:
     await walkins.register(
         await hsc(), WalkInForm("forms", "de", "", "Amina"), "reception", service.clock.now
     )
-    called = await walkins.call_next(
-        counsellor, await hsc(), service.clock.now, RULES, anyway=True
-    )
+    called = await walkins.call_next(counsellor, await hsc(), service.clock.now, RULES, anyway=True)
     assert called.ticket is not None
     return called.ticket.id
 

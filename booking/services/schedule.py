@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from tortoise.expressions import Q
 from tortoise.models import Model
 
+from booking import queue
 from booking.access import Principal, sees_organisation
 from booking.errors import NotChangeable, NotFound
 from booking.models import (
@@ -223,22 +224,30 @@ async def on_duty(location: Location, now: datetime) -> list[OnDuty]:
         Q(location_id=location.id, start__gte=first, start__lt=last), ~Q(status=CANCELLED)
     ).values("counsellor_id", "start", "end"):
         sessions.setdefault(row["counsellor_id"], []).append(Interval(row["start"], row["end"]))
+    planned = {c.id for c in day.counsellors}
+    # At their desk today but not in the plan (extra hours): on duty for reception too.
+    present = Q(desk_location_id=location.id, desk_since__gte=first, active=True)
     names = {
         c.id: c
-        for c in await Counsellor.filter(id__in=[c.id for c in day.counsellors]).prefetch_related(
+        for c in await Counsellor.filter(Q(id__in=planned) | present).prefetch_related(
             "organisation"
         )
     }
     rooms = {r.id: r.name for r in await Room.filter(location_id=location.id)}
+    closing = max((o.end for o in day.location.opening), default=None)
+    shifts_of = {c: [(s.interval, s.room_id) for s in day.shifts[c]] for c in planned}
+    for extra in names.keys() - planned:
+        since = names[extra].desk_since
+        assert since is not None
+        shifts_of[extra] = [(Interval(since, queue.at_desk_until(now, closing)), None)]
     listed = []
-    for counsellor in day.counsellors:
-        shifts = day.shifts[counsellor.id]
+    for counsellor_id, shifts in shifts_of.items():
         state = desk_state(
-            [s.interval for s in shifts], sorted(sessions.get(counsellor.id, [])), now
+            [interval for interval, _ in shifts], sorted(sessions.get(counsellor_id, [])), now
         )
-        current_room = next((s.room_id for s in shifts if s.interval.start <= now), None)
-        room_id = current_room if current_room is not None else shifts[0].room_id
-        profile = names[counsellor.id]
+        current_room = next((room for interval, room in shifts if interval.start <= now), None)
+        room_id = current_room if current_room is not None else shifts[0][1]
+        profile = names[counsellor_id]
         at_desk = (
             profile.desk_location_id == location.id
             and profile.desk_since is not None
@@ -248,7 +257,7 @@ async def on_duty(location: Location, now: datetime) -> list[OnDuty]:
             room_id = profile.desk_room_id  # where they said they sit: as the display shows
         listed.append(
             OnDuty(
-                counsellor.id,
+                counsellor_id,
                 profile.display_name,
                 profile.organisation.name,
                 tuple(profile.languages),

@@ -22,10 +22,10 @@ from booking.access import allowed
 from booking.errors import NotChangeable, NotFound
 from booking.i18n import isolate_ltr, text_direction, time_format, visitor_language
 from booking.models import BOOKED, Booking, Counsellor, Location
+from booking.schedule import Entry
 from booking.services import bookings, short_codes
 from booking.services import desk as desk_service
 from booking.services.days import zone_of
-from booking.services.schedule import Entry
 from booking.services.ticket_printing import BackgroundPrinter
 from booking.vocabulary import FOLLOW_UP, N_
 from booking.web.auth import request_time, staff_page, staff_route

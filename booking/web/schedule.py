@@ -15,6 +15,7 @@ from booking.errors import NotFound
 from booking.models import ATTENDED, COUNSELLOR, NO_SHOW, Location, Organisation
 from booking.schedule import (
     OUTCOME_STATUSES,
+    Entry,
     Outcome,
     Scope,
     ScopeRefused,
@@ -282,7 +283,7 @@ async def calendar_feed(request: Request) -> Response:
     )
 
 
-def _entry_json(entry: service.Entry, zone: Any) -> dict[str, Any]:
+def _entry_json(entry: Entry, zone: Any) -> dict[str, Any]:
     def iso(moment: Any) -> str:
         return str(moment.astimezone(zone).isoformat(timespec="seconds"))
 

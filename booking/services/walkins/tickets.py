@@ -5,7 +5,7 @@ ticket waits for)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from tortoise.transactions import in_transaction
 
@@ -90,13 +90,6 @@ class Status:
     waiting_for: str | None = None  # a transferred ticket: the counsellor or organisation
 
 
-def _at_desk_until(now: datetime, closing: datetime | None) -> datetime:
-    """How long someone at their desk outside the plan is counted on: the next hour, but not
-    past closing time while the location is still open."""
-    extra = now + timedelta(hours=1)
-    return min(extra, closing) if closing is not None and now < closing else extra
-
-
 async def _staff(day: Day, now: datetime, present: set[int]) -> list[queue.Staff]:
     """Who can take walk-ins for the rest of today: the plan's counsellors, and those at their
     desk now whatever the plan says (also on a day off or a weekend)."""
@@ -107,7 +100,7 @@ async def _staff(day: Day, now: datetime, present: set[int]) -> list[queue.Staff
         until = max((i.end for i in intervals), default=now)
         start = min((i.start for i in intervals), default=now)
         if counsellor.id in present:
-            start, until = now, max(until, _at_desk_until(now, closing))
+            start, until = now, max(until, queue.at_desk_until(now, closing))
         staff.append(
             queue.Staff(
                 queue.Desk(
@@ -134,7 +127,7 @@ async def _staff(day: Day, now: datetime, present: set[int]) -> list[queue.Staff
             queue.Staff(
                 desk_of(profile, profile.organisation.code),
                 free_from=now,
-                until=_at_desk_until(now, closing),
+                until=queue.at_desk_until(now, closing),
                 busy=tuple(busy),
             )
         )
