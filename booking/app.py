@@ -124,7 +124,7 @@ def periodic_jobs(
     return [
         privacy.anonymise_periodically(now, settings.retention_days, settings.secret_key.value),
         limiter.forget_periodically(now),
-        close_periodically(now),
+        close_periodically(now, settings.queue_close_seconds),
     ]
 
 

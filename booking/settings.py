@@ -107,6 +107,8 @@ class Settings:
     # calls at least a minute apart, or this many minutes after the first call.
     no_show_calls: int = 3
     no_show_minutes: int = 10
+    # How often the running service closes queues past closing time (close_periodically).
+    queue_close_seconds: int = 120
     # Mail (integrations/mail.py). Without an SMTP host, messages become .eml files in mail_dir.
     smtp_host: str = ""
     smtp_port: int = 587
@@ -211,6 +213,7 @@ class Settings:
             no_shows_count=_flag(get("BOOKING_NO_SHOWS_COUNT", "1")),
             no_show_calls=whole("BOOKING_NO_SHOW_CALLS", "3", 1, 20),
             no_show_minutes=whole("BOOKING_NO_SHOW_MINUTES", "10", 1, 240),
+            queue_close_seconds=whole("BOOKING_QUEUE_CLOSE_SECONDS", "120", 1, 3600),
             smtp_host=get("BOOKING_SMTP_HOST", ""),
             smtp_port=smtp_port,
             smtp_security=security,

@@ -38,7 +38,8 @@ def pytest_report_header(config: pytest.Config) -> str:
 def live() -> Iterator[LiveService]:
     with (
         tempfile.TemporaryDirectory(prefix="booking-browser-") as tmp,
-        live_service(Path(tmp)) as service,
+        # The closing sweep every second, so that the morning sees the queue close by itself.
+        live_service(Path(tmp), BOOKING_QUEUE_CLOSE_SECONDS="1") as service,
     ):
         yield service
 
