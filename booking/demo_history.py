@@ -199,9 +199,6 @@ async def _session(
     ref = f"DEMO-{start:%Y%m%d-%H%M}-{counsellor.id}"
     before = chance.random() < 0.5  # the office appointment right after, or right before
     office_start = end + timedelta(minutes=10) if before else start - timedelta(minutes=40)
-    office = await OfficeAppointment.create(
-        location=location, ref=ref, start=office_start.astimezone(UTC), duration_minutes=30
-    )
     past = end <= now
     roll = chance.random()
     if roll < 0.08:
@@ -212,13 +209,22 @@ async def _session(
         status = BOOKED
     active = status != CANCELLED
     first, last = chance.choice(FIRST_NAMES), chance.choice(LAST_NAMES)
+    # A walk-in happened at the desk without an office appointment or an address; there are
+    # none ahead (a walk-in's session begins when it is called). Drawn for every session, so
+    # the rest of the history stays as it was.
+    walk_in = chance.random() < 0.3 and past
+    office = None
+    if not walk_in:
+        office = await OfficeAppointment.create(
+            location=location, ref=ref, start=office_start.astimezone(UTC), duration_minutes=30
+        )
     weights = fairness.Weights(
         {s.organisation: s.weight for s in decision.standings}, {}, frozenset()
     )
     return Booking(
         reference=new_reference(),
         location_id=location.id,
-        appointment_id=office.id,
+        appointment_id=office.id if office else None,
         counsellor_id=counsellor.id,
         organisation_id=counsellor.organisation_id,  # type: ignore[attr-defined]
         room_id=rooms.get(counsellor.id),
@@ -226,14 +232,14 @@ async def _session(
         end=end.astimezone(UTC),
         topic=topic,
         language=language,
-        channel=WALK_IN if chance.random() < 0.3 else ONLINE,
+        channel=WALK_IN if walk_in else ONLINE,
         status=status,
         name=f"{first} {last}",
-        email=f"{first.lower()}.{last.lower()}@example.org",
+        email="" if walk_in else f"{first.lower()}.{last.lower()}@example.org",
         consent_at=(start - timedelta(days=3)).astimezone(UTC),
         manage_token_hash=hash_token(new_token()),
         slot_key=slot_key(counsellor.id, start) if active else None,
-        appointment_key=appointment_key(location.id, ref) if active else None,
+        appointment_key=appointment_key(location.id, ref) if active and office else None,
         outcome_topics=[topic] if status == ATTENDED else [],
         referral=chance.choice(list(REFERRALS)) if status == ATTENDED and roll < 0.2 else "",
         cancelled_at=(start - timedelta(days=1)).astimezone(UTC) if not active else None,
