@@ -50,6 +50,7 @@ class SessionFacts:
     counsellor_name: str
     counsellor_email: str
     counsellor_wants_mail: bool
+    organisation_name: str = ""  # the welfare organisation that counsels, named to applicants
 
 
 @dataclass(frozen=True)
