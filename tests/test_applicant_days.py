@@ -37,7 +37,9 @@ async def nobody_works(day: date) -> None:
     """Every counsellor absent that day: the location is open, but nobody counsels."""
     location = await Location.get(code="hsc")
     for counsellor in await Counsellor.all():
-        await PlanException.create(counsellor=counsellor, location=location, day=day, kind="absence")
+        await PlanException.create(
+            counsellor=counsellor, location=location, day=day, kind="absence"
+        )
 
 
 async def test_a_closure_day_names_the_next_open_day_instead_of_walk_ins(service: Service) -> None:

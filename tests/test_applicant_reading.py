@@ -49,9 +49,7 @@ async def test_the_confirmation_page_names_the_organisation_and_the_terms(
     created = await book(service, "en", at(11))
     booking = await Booking.get(reference=created["reference"]).prefetch_related("organisation")
     service.client.cookies.clear()
-    page = await service.client.get(
-        f"/manage/{created['manage_token']}", params={"done": "booked"}
-    )
+    page = await service.client.get(f"/manage/{created['manage_token']}", params={"done": "booked"})
     content = main_of(page.text)
     assert booking.organisation.name in content
     assert INDEPENDENT in content

@@ -191,22 +191,18 @@ async def next_counselling_day(
         if row.opens < row.closes:
             hours[row.weekday].append((clock_time(row.opens), clock_time(row.closes)))
     closed = set(
-        await ClosureDay.filter(
-            location_id=location.id, day__gt=after, day__lte=last
-        ).values_list("day", flat=True)
-    )
-    working = set(
-        await Counsellor.filter(active=True, organisation__active=True).values_list(
-            "id", flat=True
+        await ClosureDay.filter(location_id=location.id, day__gt=after, day__lte=last).values_list(
+            "day", flat=True
         )
     )
+    working = [
+        c.id for c in await Counsellor.filter(active=True, organisation__active=True).only("id")
+    ]
     weekly: dict[int, list[WeeklyBlock]] = defaultdict(list)
     for block in await WorkShift.filter(location_id=location.id):
         weekly[block.counsellor_id].append(weekly_block(block))  # type: ignore[attr-defined]
     changes: dict[int, list[DatedChange]] = defaultdict(list)
-    for change in await PlanException.filter(
-        location_id=location.id, day__gt=after, day__lte=last
-    ):
+    for change in await PlanException.filter(location_id=location.id, day__gt=after, day__lte=last):
         changes[change.counsellor_id].append(dated_change(change))  # type: ignore[attr-defined]
     for ahead in range(1, look_ahead + 1):
         day = after + timedelta(days=ahead)

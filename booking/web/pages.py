@@ -228,9 +228,7 @@ async def addon_book(request: Request) -> Response:
 async def _find_booking(request: Request, token: str) -> Booking:
     """The booking of a manage link; its pages speak the language it was booked in."""
     booking = await bookings.find_booking(token)
-    request.state.language = booked_language(
-        request.state.language_choice, booking.ui_language
-    )
+    request.state.language = booked_language(request.state.language_choice, booking.ui_language)
     return booking
 
 

@@ -91,7 +91,9 @@ async def test_a_closed_day_names_the_next_day_with_counselling(
             assert said("de", "The counselling service is closed on this day.") in notice
             next_day = format_date(reopens, format="full", locale="de")
             assert said("de", "The next day with counselling is %(date)s.", date=next_day) in notice
-            walk_in = said("de", "You can come to the counselling desk then without an appointment.")
+            walk_in = said(
+                "de", "You can come to the counselling desk then without an appointment."
+            )
             assert walk_in in notice
             body = await page.locator("main").inner_text()
             assert "Fragen Sie am Empfang" not in body  # no walk-ins offered on the closed day
@@ -118,7 +120,10 @@ async def test_a_saturday_says_there_is_no_counselling(live: LiveService, browse
         monday = next_working_day(saturday)
         next_day = format_date(monday, format="full", locale="ar")
         assert said("ar", "The next day with counselling is %(date)s.", date=next_day) in notice
-        instead = "You can book a session in German or English instead, and bring someone who can translate for you."
+        instead = (
+            "You can book a session in German or English instead, "
+            "and bring someone who can translate for you."
+        )
         assert said("ar", instead) not in await page.locator("main").inner_text()
         assert not await page.evaluate(SIDEWAYS)
     finally:
