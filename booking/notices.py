@@ -137,7 +137,9 @@ def notices(
             after.address,
             after.room,
         )
-        if moved or elsewhere:
+        # The applicant's mails name the organisation: a colleague of another one is news.
+        other_organisation = before.organisation_name != after.organisation_name
+        if moved or elsewhere or other_organisation:
             found += _to_applicant(UPDATED, after, now)
         if before.counsellor_id == after.counsellor_id:
             if moved or elsewhere:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from booking.i18n import VISITOR_LANGUAGES
+from booking.i18n import VISITOR_LANGUAGES, booked_language, choose_language
 from booking.models import Booking, OutboxMessage
 from tests.conftest import Service, at
 from tests.smtp import Recorder, smtp_server
@@ -161,3 +161,30 @@ async def test_arabic_mails_isolate_only_in_html(service: Service) -> None:
         for name in ("summary", "description", "location"):
             assert_clean(getattr(event, name).value, f"{name.upper()} of {subject}")
         assert created["reference"] in event.description.value
+
+
+def test_a_page_about_a_booking_speaks_its_language_unless_one_was_chosen() -> None:
+    phone = choose_language(None, None, "de-DE,de;q=0.9")
+    assert booked_language(phone, "ar") == "ar"
+    assert booked_language(choose_language("en", None, "de"), "ar") == "en"  # ?lang=
+    assert booked_language(choose_language(None, "fa", "de"), "ar") == "fa"  # the cookie
+    assert booked_language(phone, "xx") == "de"  # not a visitor language any more
+
+
+def test_a_colleague_of_another_organisation_is_news_for_the_applicant() -> None:
+    """The mails name the organisation: a swap to another one sends an update, a swap within
+    it does not."""
+    from dataclasses import replace
+
+    from booking.notices import APPLICANT, UPDATED, notices
+    from tests.test_notices import FIVE_PM, NOW, SESSION
+
+    before = replace(SESSION, organisation_name="DRK-Region Hannover")
+    colleague = replace(before, counsellor_id=4, sequence=1)
+    other = replace(colleague, organisation_name="Caritasverband Hannover")
+    assert (APPLICANT, UPDATED) not in {
+        (n.recipient, n.kind) for n in notices(before, colleague, NOW, FIVE_PM)
+    }
+    assert (APPLICANT, UPDATED) in {
+        (n.recipient, n.kind) for n in notices(before, other, NOW, FIVE_PM)
+    }
