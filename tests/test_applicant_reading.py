@@ -103,6 +103,10 @@ async def test_the_manage_link_opens_in_the_language_booked_in(service: Service)
     after = await client.get(f"{url}/reschedule", headers={"Accept-Language": "de"})
     assert '<html lang="en" dir="ltr">' in after.text
     client.cookies.clear()
+    # The answer to cancelling a session that has begun, too.
+    service.clock.now = at(11, 5)
+    late = await client.post(f"{url}/cancel", headers={"Accept-Language": "de"})
+    assert late.status_code == 409 and '<html lang="ar" dir="rtl">' in late.text
 
 
 @pytest.mark.parametrize("language", VISITOR_LANGUAGES)

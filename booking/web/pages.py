@@ -345,6 +345,7 @@ async def manage_delete(request: Request) -> Response:
 
 
 async def _manage_notice(request: Request, token: str, code: str) -> Response:
+    await _find_booking(request, token)  # in the booking's language
     notice = translate(request, NOTICES[code])
     return render(request, "notice.html", {"notice": notice, "back": f"/manage/{token}"}, 409)
 
