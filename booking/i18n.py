@@ -71,11 +71,11 @@ def isolate_ltr(text: object, language: str) -> str:
 
 
 def time_format(language: str) -> str:
-    """How a clock time is written: the language's short format, but 24-hour in a right-to-left
-    language. Times are set left to right (isolate_ltr, <bdi dir="ltr">), where Arabic's
-    day period would run the wrong way: "2:00 م" reads backwards and a range
-    "12:00 م - 12:30 م" comes out scrambled."""
-    return "HH:mm" if text_direction(language) == "rtl" else "short"
+    """How a clock time is written: 24-hour HH:mm in every language, as the immigration office's
+    letter writes it. Locale formats with a day period ("8:00 GH" in Somali, "2:00 ድ.ቀ." in
+    Tigrinya, "2:00 م" in Arabic, which also runs backwards inside a left-to-right isolate) would
+    not match the letter and make time buttons wrap."""
+    return "HH:mm"
 
 
 def _primary(tag: str) -> str:
@@ -105,6 +105,16 @@ def parse_accept_language(header: str) -> list[str]:
 class LanguageChoice:
     language: str
     remember: bool  # the reader asked for it explicitly: keep it in a cookie
+    chosen: bool = False  # asked for now or earlier (?lang=, the cookie), not just the browser's
+
+
+def booked_language(choice: LanguageChoice, booking_language: str) -> str:
+    """The language of a page about one booking: the one it was booked in, whatever the phone's
+    Accept-Language says (a family's shared phone, a mail opened on another device), unless
+    the reader chose one on the pages."""
+    if choice.chosen:
+        return choice.language
+    return visitor_language(booking_language) or choice.language
 
 
 def choose_language(
@@ -116,9 +126,9 @@ def choose_language(
     """?lang= first, then the cookie, then Accept-Language, then German."""
     available = tuple(supported)
     if query and _primary(query) in available:
-        return LanguageChoice(_primary(query), remember=True)
+        return LanguageChoice(_primary(query), remember=True, chosen=True)
     if cookie and _primary(cookie) in available:
-        return LanguageChoice(_primary(cookie), remember=False)
+        return LanguageChoice(_primary(cookie), remember=False, chosen=True)
     for tag in parse_accept_language(accept_language or ""):
         if tag in available:
             return LanguageChoice(tag, remember=False)

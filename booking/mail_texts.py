@@ -5,6 +5,11 @@ A :class:`Notice` (booking/notices.py) becomes a :class:`Composed` message here,
 used on the pages; counsellors in German, like the schedule. The calendar part says what the
 schedule says (topic, language, place, reference) and never carries the manage link or, for
 counsellors, a name: calendars get shared.
+
+Times, rooms and references are isolated left to right only in the HTML part (``<bdi>``, which
+mail readers honour). The Subject, the plain text and the calendar stay free of invisible
+direction marks: most readers of those show them as boxes or pass them on when copied, and
+calendar clients compare and search that text.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from typing import Any
 
 from babel.dates import format_date, format_time
 
-from booking.i18n import isolate_ltr, time_format
+from booking.i18n import time_format
 from booking.notices import APPLICANT, CANCELLED, CONFIRMED, COUNSELLOR, REMINDER, UPDATED, Notice
 from booking.schedule import display_name
 from booking.staff_vocabulary import COUNSELLOR_SUBJECTS
@@ -89,11 +94,8 @@ class MailTexts:
         topic = _(TOPICS.get(session.topic, session.topic))
         when = {
             "date": format_date(session.start.astimezone(zone), format="full", locale=language),
-            "time": isolate_ltr(
-                format_time(
-                    session.start, format=time_format(language), tzinfo=zone, locale=language
-                ),
-                language,
+            "time": format_time(
+                session.start, format=time_format(language), tzinfo=zone, locale=language
             ),
             "topic": topic,
         }
@@ -111,16 +113,17 @@ class MailTexts:
             "applicant": applicant,
             "manage_url": manage_url if applicant else None,
             "when": when,
+            "organisation_name": session.organisation_name,
         }
         template = "applicant" if applicant else "counsellor"
         calendar = None
         method = notice.method
         if method is not None:
-            room = _(ROOM_LINE, room=isolate_ltr(session.room, language)) if session.room else ""
+            room = _(ROOM_LINE, room=session.room) if session.room else ""
             place = ", ".join(p for p in (session.location_name, session.address, room) if p)
             lines = [
                 _(DESCRIPTION_LINES[0], language=language_word(session.language, language)),
-                _(DESCRIPTION_LINES[1], reference=isolate_ltr(session.reference, language)),
+                _(DESCRIPTION_LINES[1], reference=session.reference),
             ]
             if room:
                 lines.append(room)
@@ -131,7 +134,7 @@ class MailTexts:
                     tzinfo=zone,
                     locale=language,
                 )
-                lines.append(_(APPOINTMENT_LINE, time=isolate_ltr(office, language)))
+                lines.append(_(APPOINTMENT_LINE, time=office))
             calendar = calendar_bytes(
                 Invitation(
                     uid=self.uid(notice),

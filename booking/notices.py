@@ -50,6 +50,7 @@ class SessionFacts:
     counsellor_name: str
     counsellor_email: str
     counsellor_wants_mail: bool
+    organisation_name: str = ""  # the welfare organisation that counsels, named to applicants
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,9 @@ def notices(
             after.address,
             after.room,
         )
-        if moved or elsewhere:
+        # The applicant's mails name the organisation: a colleague of another one is news.
+        other_organisation = before.organisation_name != after.organisation_name
+        if moved or elsewhere or other_organisation:
             found += _to_applicant(UPDATED, after, now)
         if before.counsellor_id == after.counsellor_id:
             if moved or elsewhere:

@@ -165,6 +165,14 @@ def free_slots(
     return [offered[start] for start in sorted(offered)]
 
 
+def counselling_offered(opening: Iterable[Interval], shifts: Iterable[Interval]) -> bool:
+    """Whether anyone counsels on a day: some counsellor's working time meets the opening hours.
+    A day without (a Saturday, an outpost's day off, everyone absent) is a day without
+    counselling, not one on which nobody speaks the applicant's language."""
+    hours = list(opening)
+    return any(shift.overlaps(open_) for shift in shifts for open_ in hours)
+
+
 def languages_on_duty(counsellors: Sequence[CounsellorDay], topic: str | None = None) -> set[str]:
     """The languages spoken that day by someone who works and (if given) covers the topic."""
     spoken: set[str] = set()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
@@ -39,7 +39,14 @@ from booking.models import (
 )
 from booking.plan import room_for
 from booking.services import fairness, outbox, privacy
-from booking.services.days import Day, load_day, local_date, rules_of, whole_day_slots
+from booking.services.days import (
+    Day,
+    load_day,
+    local_date,
+    next_counselling_day,
+    rules_of,
+    whole_day_slots,
+)
 from booking.services.limits import NO_LIMITS, Limiter
 from booking.slots import Interval, Slot, free_slots, languages_on_duty
 from booking.vocabulary import COMMON_LANGUAGES, FALLBACK_LANGUAGES, FOLLOW_UP
@@ -83,6 +90,8 @@ class Offer:
     language_on_duty: bool
     fallback: dict[str, list[Slot]] = field(default_factory=dict)
     closed_reason: str | None = None
+    counselling: bool = True  # anyone counselling that day at all (booking.services.days)
+    next_counselling_day: date | None = None  # when there is none that day: the next with some
 
 
 @dataclass(frozen=True)
@@ -121,7 +130,16 @@ def _offer_from_day(
                 fallback[other] = free_slots(
                     appointment, day.location, counsellors, topic, other, rules, now
                 )
-    return Offer(location, appointment, language, slots, on_duty, fallback, day.closed_reason)
+    return Offer(
+        location,
+        appointment,
+        language,
+        slots,
+        on_duty,
+        fallback,
+        day.closed_reason,
+        counselling=day.counselling,
+    )
 
 
 async def check_organisation(code: str | None) -> None:
@@ -165,8 +183,12 @@ async def offer(
     organisation)."""
     await check_organisation(organisation)
     location, appointment = await resolve_link(link, now)
-    day = await load_day(location, local_date(appointment.start, location))
-    return _offer_from_day(location, appointment, day, topic, language, now, organisation)
+    when = local_date(appointment.start, location)
+    day = await load_day(location, when)
+    offered = _offer_from_day(location, appointment, day, topic, language, now, organisation)
+    if offered.counselling:
+        return offered
+    return replace(offered, next_counselling_day=await next_counselling_day(location, when))
 
 
 async def lock_location(location_id: int) -> None:

@@ -19,7 +19,17 @@ from booking.models import (
     clock_time,
 )
 from booking.plan import DatedChange, Shift, WeeklyBlock, at, public_holiday, shifts_on
-from booking.slots import CounsellorDay, Interval, LocationDay, Slot, SlotRules, free_slots
+from booking.slots import (
+    CounsellorDay,
+    Interval,
+    LocationDay,
+    Slot,
+    SlotRules,
+    counselling_offered,
+    free_slots,
+)
+
+LOOK_AHEAD_DAYS = 21  # how far "the next day with counselling" is looked for
 
 
 @dataclass(frozen=True)
@@ -32,6 +42,12 @@ class Day:
     sessions: dict[int, int]  # counsellor id -> active sessions that day
     organisation_ids: dict[int, int]  # counsellor id -> organisation id
     closed_reason: str | None
+
+    @property
+    def counselling(self) -> bool:
+        """Open, and someone on duty within the opening hours: the desk takes walk-ins."""
+        shifts = (shift for c in self.counsellors for shift in c.shifts)
+        return not self.location.closed and counselling_offered(self.location.opening, shifts)
 
 
 def rules_of(location: Location) -> SlotRules:
@@ -160,3 +176,46 @@ def whole_day_slots(
     return free_slots(
         Interval(midnight, midnight), day.location, counsellors, topic, language, rules, now
     )
+
+
+async def next_counselling_day(
+    location: Location, after: date, look_ahead: int = LOOK_AHEAD_DAYS
+) -> date | None:
+    """The first day after ``after`` with counselling at the location (neither a closure day nor
+    a holiday, opening hours and someone on duty within them), or None within ``look_ahead``
+    days. Reads the plan once for the whole stretch rather than day by day."""
+    zone = zone_of(location)
+    last = after + timedelta(days=look_ahead)
+    hours: dict[int, list[tuple[time, time]]] = defaultdict(list)
+    for row in await OpeningHours.filter(location_id=location.id):
+        if row.opens < row.closes:
+            hours[row.weekday].append((clock_time(row.opens), clock_time(row.closes)))
+    closed = set(
+        await ClosureDay.filter(location_id=location.id, day__gt=after, day__lte=last).values_list(
+            "day", flat=True
+        )
+    )
+    working = [
+        c.id for c in await Counsellor.filter(active=True, organisation__active=True).only("id")
+    ]
+    weekly: dict[int, list[WeeklyBlock]] = defaultdict(list)
+    for block in await WorkShift.filter(location_id=location.id):
+        weekly[block.counsellor_id].append(weekly_block(block))  # type: ignore[attr-defined]
+    changes: dict[int, list[DatedChange]] = defaultdict(list)
+    for change in await PlanException.filter(location_id=location.id, day__gt=after, day__lte=last):
+        changes[change.counsellor_id].append(dated_change(change))  # type: ignore[attr-defined]
+    for ahead in range(1, look_ahead + 1):
+        day = after + timedelta(days=ahead)
+        if day in closed or public_holiday(
+            day, location.holiday_country, location.holiday_subdivision
+        ):
+            continue
+        opening = [Interval(at(day, o, zone), at(day, c, zone)) for o, c in hours[day.weekday()]]
+        shifts = [
+            shift.interval
+            for counsellor_id in working
+            for shift in shifts_on(day, weekly[counsellor_id], changes[counsellor_id], zone)
+        ]
+        if counselling_offered(opening, shifts):
+            return day
+    return None

@@ -116,7 +116,7 @@ def new_nonce() -> str:
 
 async def facts(booking: Booking) -> SessionFacts:
     """The session as messages describe it; loads what the booking refers to."""
-    await booking.fetch_related("location", "room", "counsellor", "appointment")
+    await booking.fetch_related("location", "room", "counsellor", "appointment", "organisation")
     location = booking.location
     counsellor = booking.counsellor
     return SessionFacts(
@@ -140,6 +140,7 @@ async def facts(booking: Booking) -> SessionFacts:
         counsellor_name=counsellor.display_name,
         counsellor_email=counsellor.email,
         counsellor_wants_mail=counsellor.mail_invitations,
+        organisation_name=booking.organisation.name,
     )
 
 

@@ -62,7 +62,9 @@ class RequestContextMiddleware:
             _header(scope, b"accept-language"),
             languages_for_path(scope.get("path", "")),
         )
-        scope.setdefault("state", {})["language"] = choice.language
+        state = scope.setdefault("state", {})
+        state["language"] = choice.language
+        state["language_choice"] = choice  # pages about a booking may switch to its language
         no_store = str(scope.get("path", "")).startswith(NO_STORE_PREFIXES)
         started = time.perf_counter()
         status = 500
@@ -84,7 +86,7 @@ class RequestContextMiddleware:
                         f"SameSite=Lax; HttpOnly{secure}",
                     )
                 if "content-language" not in headers:
-                    headers["content-language"] = choice.language
+                    headers["content-language"] = state["language"]
             await send(message)
 
         try:

@@ -17,6 +17,8 @@ from starlette.routing import Route
 
 from booking.applicant import Choice, read_choice, read_contact, read_start
 from booking.errors import Invalid, NotChangeable, NotFound, SlotTaken
+from booking.i18n import booked_language
+from booking.models import Booking
 from booking.services import bookings, fairness, short_codes
 from booking.services.days import local_date, zone_of
 from booking.slots import Slot
@@ -223,9 +225,16 @@ async def addon_book(request: Request) -> Response:
 # --- manage page -----------------------------------------------------------------------------
 
 
+async def _find_booking(request: Request, token: str) -> Booking:
+    """The booking of a manage link; its pages speak the language it was booked in."""
+    booking = await bookings.find_booking(token)
+    request.state.language = booked_language(request.state.language_choice, booking.ui_language)
+    return booking
+
+
 async def manage(request: Request) -> Response:
     token = request.path_params["token"]
-    booking = await bookings.find_booking(token)
+    booking = await _find_booking(request, token)
     now = _now(request)
     return render(
         request,
@@ -244,7 +253,7 @@ async def manage(request: Request) -> Response:
 
 async def manage_reschedule(request: Request) -> Response:
     token = request.path_params["token"]
-    booking = await bookings.find_booking(token)
+    booking = await _find_booking(request, token)
     now = _now(request)
     if request.method == "POST":
         form = await request.form()
@@ -309,7 +318,7 @@ async def manage_cancel(request: Request) -> Response:
         except NotChangeable:
             return await _manage_notice(request, token, "not_changeable")
         return RedirectResponse(f"/manage/{token}?done=cancelled", status_code=303)
-    booking = await bookings.find_booking(token)
+    booking = await _find_booking(request, token)
     return render(
         request,
         "manage_confirm.html",
@@ -327,7 +336,7 @@ async def manage_delete(request: Request) -> Response:
             secret=request.app.state.settings.secret_key.value,
         )
         return RedirectResponse(f"/manage/{token}?done=erased", status_code=303)
-    booking = await bookings.find_booking(token)
+    booking = await _find_booking(request, token)
     return render(
         request,
         "manage_confirm.html",
@@ -336,6 +345,7 @@ async def manage_delete(request: Request) -> Response:
 
 
 async def _manage_notice(request: Request, token: str, code: str) -> Response:
+    await _find_booking(request, token)  # in the booking's language
     notice = translate(request, NOTICES[code])
     return render(request, "notice.html", {"notice": notice, "back": f"/manage/{token}"}, 409)
 

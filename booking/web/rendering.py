@@ -98,9 +98,6 @@ def _helpers(language: str) -> dict[str, Any]:
         text = format_decimal(value, format=f"#,##0.{'0' * places}", locale=language)
         return f"+{text}" if sign and value > 0 else text
 
-    def isolate(text: object) -> str:
-        return isolate_ltr(text, language)
-
     def query(params: Mapping[str, Any], **extra: Any) -> str:
         merged = {**params, **extra}
         return urlencode({k: v for k, v in merged.items() if v not in (None, "")})
@@ -111,7 +108,6 @@ def _helpers(language: str) -> dict[str, Any]:
         "format_day": day_,
         "format_number": number,
         "query": query,
-        "isolate": isolate,
         # Arabic, Persian and Pashto write the Arabic comma between a date and a time.
         "comma": "، " if text_direction(language) == "rtl" else ", ",
         "topics": TOPICS,

@@ -22,7 +22,7 @@ from starlette.routing import BaseRoute, Route
 
 from booking import queue
 from booking.errors import Invalid, NotFound
-from booking.i18n import VISITOR_LANGUAGES, text_direction, visitor_language
+from booking.i18n import VISITOR_LANGUAGES, text_direction, time_format, visitor_language
 from booking.models import Location, Ticket
 from booking.services import bookings, fairness, walkins
 from booking.services import schedule as schedule_service
@@ -251,8 +251,9 @@ def _printed_slip(request: Request, location: Location, registered: walkins.Regi
         )
         for block in _slip_blocks(request.app.state.renderer, ticket.language)
     )
+    language = request.state.language
     arrived = format_time(
-        ticket.arrived_at, format="short", tzinfo=zone_of(location), locale=request.state.language
+        ticket.arrived_at, format=time_format(language), tzinfo=zone_of(location), locale=language
     )
     return Slip(
         place=location.name,

@@ -139,3 +139,41 @@ async def press_call_next(page: Page, base_url: str) -> str:
     await page.get_by_role("button", name=staff("Call next")).click()
     await page.wait_for_url("**/staff/desk?*note=*")
     return parse_qs(urlsplit(page.url).query)["note"][0]
+
+
+async def add_closure_day(page: Page, base_url: str, day: date, reason: str) -> None:
+    """As the coordinator: the demo location closed on ``day``, booked sessions left as they
+    are (the conflicts page asks when there are some)."""
+    await page.goto(f"{base_url}/staff/admin/locations")
+    await page.get_by_role("link", name=LOCATION, exact=True).click()
+    await page.wait_for_url("**/staff/admin/locations/*")
+    await page.goto(f"{page.url.split('?')[0]}/closures")
+    await page.fill("#day", day.isoformat())
+    await page.fill("#reason", reason)
+    await page.click("form[action$='/closures'] button[type=submit]")
+    await page.wait_for_load_state()
+    leave = page.locator("button[name=resolution][value=leave]")
+    if await leave.count():
+        await leave.click()
+        await page.wait_for_load_state()
+
+
+async def remove_closure_day(page: Page, base_url: str, day: date) -> None:
+    """As the coordinator: the closure day on ``day`` removed again."""
+    await page.goto(f"{base_url}/staff/admin/locations")
+    await page.get_by_role("link", name=LOCATION, exact=True).click()
+    await page.wait_for_url("**/staff/admin/locations/*")
+    await page.goto(f"{page.url.split('?')[0]}/closures")
+    row = page.locator("tr", has=page.locator(f"bdi:text-is('{day.isoformat()}')"))
+    await row.locator("a[href$='/remove']").click()
+    await page.wait_for_selector("button.danger")
+    await page.click("button.danger")
+    await page.wait_for_load_state()
+
+
+def times_url(office_link: str, reader: str, language: str, topic: str = "forms") -> str:
+    """The times page of an office link for a topic and session ``language``, read in
+    ``reader``'s language."""
+    parts = urlsplit(office_link)
+    extra = f"topic={topic}&language={language}&lang={reader}"
+    return f"{parts.scheme}://{parts.netloc}/add-on/times?{parts.query}&{extra}"

@@ -22,13 +22,16 @@ from typing import TYPE_CHECKING
 from booking.demo import next_working_day
 from tests.browser.pages import (
     ZONE,
+    add_closure_day,
     call_next,
     new_context,
     open_all_day,
     put_on_duty,
     register_walk_in,
+    remove_closure_day,
     said,
     sign_in,
+    times_url,
 )
 from tests.live import CHROMIUM, CHROMIUM_ARGS, PROJECT_ROOT, browser_missing, live_service
 
@@ -39,6 +42,7 @@ if TYPE_CHECKING:
 
 OUT = PROJECT_ROOT / "docs" / "screenshots"
 PHONE = {"width": 390, "height": 844}
+SMALL_PHONE = {"width": 360, "height": 640}
 DESKTOP = {"width": 1280, "height": 800}
 TV = {"width": 1920, "height": 1080}
 SLIP = {"width": 520, "height": 900}
@@ -108,6 +112,35 @@ async def applicant(
             await camera.shoot(page, "applicant-manage-phone")
     finally:
         await context.close()
+
+
+async def applicant_days(browser: Browser, live: LiveService, camera: Camera) -> None:
+    """On a small phone: the time buttons in Tigrinya, and a closure day, which names the next
+    day with counselling instead of offering walk-ins."""
+    day = next_working_day(datetime.now(ZONE).date())
+    context = await new_context(browser, "ti", viewport=SMALL_PHONE, device_scale_factor=1)
+    try:
+        page = await context.new_page()
+        await page.goto(times_url(live.demo_link(f"{day.isoformat()}T12:00"), "ti", "de"))
+        await camera.shoot(page, "times-ti")
+    finally:
+        await context.close()
+    closed = next_working_day(next_working_day(day))
+    admin = await new_context(browser, "de")
+    try:
+        staff_page = await admin.new_page()
+        await sign_in(staff_page, live.base_url, "admin")
+        await add_closure_day(staff_page, live.base_url, closed, "Betriebsausflug")
+        context = await new_context(browser, "de", viewport=SMALL_PHONE, device_scale_factor=1)
+        try:
+            page = await context.new_page()
+            await page.goto(times_url(live.demo_link(f"{closed.isoformat()}T10:00"), "de", "de"))
+            await camera.shoot(page, "closed-day")
+        finally:
+            await context.close()
+        await remove_closure_day(staff_page, live.base_url, closed)
+    finally:
+        await admin.close()
 
 
 async def walk_ins(browser: Browser, live: LiveService, camera: Camera) -> None:
@@ -198,6 +231,7 @@ async def take(out: Path) -> list[Path]:
             try:
                 await applicant(browser, live, camera, "de", "10:00")
                 await applicant(browser, live, camera, "ar", "14:00")
+                await applicant_days(browser, live, camera)
                 await walk_ins(browser, live, camera)
                 await staff_pages(browser, live, camera)
             finally:
