@@ -29,7 +29,7 @@ async def _reminders_delivered(admin: Admin) -> list[str]:
     handler = Recorder()
     with smtp_server(handler) as transport:
         await sender(service, transport).drain()
-    subjects = [str(parse(raw)["Subject"]) for raw in handler.received]
+    subjects = [str(parse(raw)["Subject"]).strip() for raw in handler.received]
     assert subjects, "the confirmation at least goes out"
     return [s for s in subjects if s.startswith(("Erinnerung", "Reminder"))]
 
@@ -95,6 +95,6 @@ async def test_no_reminder_for_a_session_cancelled_while_a_sender_held_it(admin:
     handler = Recorder()
     with smtp_server(handler) as transport:
         await sender(service, transport).drain()
-    subjects = [str(parse(raw)["Subject"]) for raw in handler.received]
+    subjects = [str(parse(raw)["Subject"]).strip() for raw in handler.received]
     assert not [s for s in subjects if s.startswith(("Erinnerung", "Reminder"))]
     assert [s for s in subjects if s.startswith(("Abgesagt", "Cancelled"))]
