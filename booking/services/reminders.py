@@ -34,7 +34,9 @@ async def off(messages: Iterable[OutboxMessage], now: datetime) -> set[int]:
     booking_ids = {b for b in reminders.values() if b is not None}
     bookings = {
         b.id: b
-        for b in await Booking.filter(id__in=booking_ids, status=BOOKED, start__gt=now.astimezone(UTC))
+        for b in await Booking.filter(
+            id__in=booking_ids, status=BOOKED, start__gt=now.astimezone(UTC)
+        )
     }
     plan = await load_plan(now)
     on = {
