@@ -22,7 +22,7 @@ from booking.models import (
     Location,
     OutboxMessage,
 )
-from booking.services import attention
+from booking.services.admin_plans import needing_attention
 from tests.conftest import Service, at, utc
 from tests.smtp import Recorder, smtp_server
 from tests.test_admin import ADMIN, Admin, counsellor, hidden_fields
@@ -203,7 +203,7 @@ async def test_move_all_at_once(admin: Admin) -> None:
     assert done.status_code == 200 and "Moved: 1" in done.text
     await booking.refresh_from_db()
     assert booking.status == BOOKED and utc(booking.start) != utc(at(11))
-    assert await attention.needing_attention(admin.service.clock.now) == []
+    assert await needing_attention(admin.service.clock.now) == []
 
 
 async def test_bad_input_is_answered_clearly(admin: Admin) -> None:
