@@ -136,6 +136,9 @@ async def test_a_closed_day_says_so_in_the_mail(admin: Admin) -> None:
     cancel = await OutboxMessage.get(booking_id=booking.id, kind="cancelled", recipient="applicant")
     assert "the counselling desk is closed on that day" in cancel.text
     assert "the counselling desk is closed on that day" in cancel.html
+    # What to do: the office link offers only the closed day, so it says come on another day.
+    assert "come to the counselling desk on another day" in cancel.text
+    assert "with the link from the immigration office" not in cancel.text
     assert cancel.calendar_method == "CANCEL"
 
 
