@@ -227,7 +227,8 @@ def cmd_send_mail(settings: Settings, args: argparse.Namespace) -> int:
                 tally = await sender.drain()
                 print(
                     f"Mail to {where}: {tally.sent} sent, {tally.retrying} to try again, "
-                    f"{tally.failed} failed for good."
+                    f"{tally.failed} failed for good, {tally.withdrawn} reminders withdrawn "
+                    "(their session will not take place)."
                 )
             else:
                 print(f"Sending mail to {where}; stop with Ctrl+C.")

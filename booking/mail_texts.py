@@ -104,6 +104,7 @@ class MailTexts:
         to_name = session.applicant_name if applicant else session.counsellor_name
         context = {
             "kind": notice.kind,
+            "reason": notice.reason,
             "session": session,
             "zone": zone,
             "topic": topic,

@@ -25,6 +25,11 @@ KINDS = (CONFIRMED, UPDATED, CANCELLED, REMINDER)
 APPLICANT = "applicant"
 COUNSELLOR = "counsellor"
 
+# Why the service (not the applicant) cancelled a session, said in the applicant's mail.
+DESK_CLOSED = "closed"  # the counselling desk is closed that day
+NOBODY_FREE = "nobody_free"  # the counsellor cannot come and no colleague is free
+CANCEL_REASONS = (DESK_CLOSED, NOBODY_FREE)
+
 
 @dataclass(frozen=True)
 class SessionFacts:
@@ -62,6 +67,7 @@ class Notice:
     session: SessionFacts  # what the message describes (for a counsellor who lost it: before)
     send_after: datetime
     thread: str  # messages of a thread go out in the order written
+    reason: str = ""  # a cancellation by the service: one of CANCEL_REASONS
 
     @property
     def method(self) -> str | None:

@@ -72,7 +72,7 @@ def test_send_mail_once_writes_the_due_messages(tmp_path: Path) -> None:
         db.execute(
             "INSERT INTO outbox_message (message_id, thread, kind, recipient, to_address,"
             " to_name, language, subject, text, html, status, next_attempt_at, expires_at,"
-            " attempts, last_error, created_at) VALUES (?, 't', 'reminder', 'applicant',"
+            " attempts, last_error, created_at) VALUES (?, 't', 'confirmed', 'applicant',"
             " 'amina@example.org', 'Amina', 'de', 'Erinnerung', 'Text', '<p>Text</p>',"
             " 'pending', ?, ?, 0, '', ?)",
             (
@@ -86,6 +86,7 @@ def test_send_mail_once_writes_the_due_messages(tmp_path: Path) -> None:
     mail_dir = tmp_path / "mail"
     sent = run("send-mail", "--once", tmp_path=tmp_path, BOOKING_MAIL_DIR=str(mail_dir))
     assert sent.returncode == 0, sent.stderr
+    # A confirmation: a reminder of no booking would be withdrawn (booking/services/reminders.py).
     assert "1 sent, 0 to try again, 0 failed for good" in sent.stdout
     (file,) = mail_dir.glob("*.eml")
     assert file.name == "cli-1@welcome.example.eml" and b"Subject: Erinnerung" in file.read_bytes()

@@ -161,18 +161,19 @@ def whole_day_slots(
     day: Day,
     when: date,
     location: Location,
-    organisation: str,
+    organisation: str | None,
     topic: str | None,
     language: str | None,
     now: datetime,
 ) -> list[Slot]:
-    """The free slots of one organisation's counsellors over the whole opening day, for a
-    session without an office appointment (a follow-up booked at the desk, and its moves)."""
+    """The free slots of one organisation's counsellors (None: anyone's) over the whole opening
+    day, for a session without an office appointment (a follow-up booked at the desk, and its
+    moves) or one a coordinator moves to another day."""
     # The whole local day stands in for the office appointment: a zero-length "appointment" at
     # midnight, no buffer, and a window of a day keep every slot of that date within reach.
     midnight = at(when, time(0), zone_of(location))
     rules = replace(rules_of(location), buffer=timedelta(0), window=timedelta(days=1))
-    counsellors = [c for c in day.counsellors if c.organisation == organisation]
+    counsellors = [c for c in day.counsellors if organisation in (None, c.organisation)]
     return free_slots(
         Interval(midnight, midnight), day.location, counsellors, topic, language, rules, now
     )

@@ -29,7 +29,7 @@ import hmac
 import secrets
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -149,13 +149,18 @@ def _message_id(domain: str) -> str:
 
 
 async def record_change(
-    mailer: Mailer | None, before: SessionFacts | None, booking: Booking, now: datetime
+    mailer: Mailer | None,
+    before: SessionFacts | None,
+    booking: Booking,
+    now: datetime,
+    reason: str = "",
 ) -> list[OutboxMessage]:
     """Write the messages a change causes; call inside the change's transaction, after it.
 
     ``before`` is the session as it was (None for a new booking). Pending reminders of the
-    booking are replaced by the current one. Without a mailer (history loaded for the demo),
-    nothing is written.
+    booking are replaced by the current one. ``reason`` (booking/notices.py CANCEL_REASONS)
+    tells the applicant why the service cancelled. Without a mailer (history loaded for the
+    demo), nothing is written.
     """
     if mailer is None:
         return []
@@ -163,6 +168,8 @@ async def record_change(
     await OutboxMessage.filter(thread=reminder_thread(booking.id), status=PENDING).delete()
     written = []
     for notice in notices(before, after, now, mailer.reminder_time):
+        if reason and notice.recipient == APPLICANT and notice.kind == CANCELLED:
+            notice = replace(notice, reason=reason)
         written.append(await write(mailer, notice, now, booking))
     return written
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from booking.models import OutboxMessage
-from booking.services import outbox
+from booking.services import outbox, reminders
 from integrations.mail import (
     DeliveryFailure,
     MailTransport,
@@ -42,12 +42,18 @@ class Tally:
     sent: int = 0
     retrying: int = 0
     failed: int = 0
+    withdrawn: int = 0  # reminders of sessions that will not take place
 
     def __iadd__(self, other: Tally) -> Tally:
         self.sent += other.sent
         self.retrying += other.retrying
         self.failed += other.failed
+        self.withdrawn += other.withdrawn
         return self
+
+    @property
+    def handled(self) -> int:
+        return self.sent + self.retrying + self.failed + self.withdrawn
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,12 @@ class Sender:
         await outbox.expire(self.clock())
         token, claimed = await outbox.claim(self.clock(), limit)
         tally = Tally()
+        # Asked once claimed, so that no other sender holds them (booking/services/reminders.py).
+        off = await reminders.off(claimed, self.clock())
+        for message in [m for m in claimed if m.id in off]:
+            if await reminders.withdraw(message, token):
+                tally.withdrawn += 1
+        claimed = [m for m in claimed if m.id not in off]
         gate = asyncio.Semaphore(CONCURRENCY)
 
         async def one(message: OutboxMessage) -> None:
@@ -119,7 +131,7 @@ class Sender:
         while True:
             tally = await self.send_due()
             total += tally
-            if tally.sent + tally.retrying + tally.failed == 0:
+            if tally.handled == 0:
                 return total
 
     async def run(self, poll_seconds: float = POLL_SECONDS) -> None:
@@ -130,7 +142,12 @@ class Sender:
             except Exception as error:
                 log.error("mail round failed: %s", type(error).__name__)
                 tally = Tally()
-            if tally.sent or tally.failed:
-                log.info("mail: %d sent, %d failed for good", tally.sent, tally.failed)
-            if tally.sent + tally.retrying + tally.failed < BATCH:
+            if tally.sent or tally.failed or tally.withdrawn:
+                log.info(
+                    "mail: %d sent, %d failed for good, %d reminders withdrawn",
+                    tally.sent,
+                    tally.failed,
+                    tally.withdrawn,
+                )
+            if tally.handled < BATCH:
                 await asyncio.sleep(poll_seconds)

@@ -15,7 +15,7 @@ from starlette.routing import BaseRoute
 from booking import admin_forms as forms
 from booking.models import ClosureDay, Location, OpeningHours, Room
 from booking.services import admin, admin_plans, mail_admin
-from booking.web import admin_mail, admin_people
+from booking.web import admin_attention, admin_mail, admin_people
 from booking.web import admin_plans as plan_pages
 from booking.web.admin_common import (
     actor,
@@ -287,5 +287,6 @@ routes: list[BaseRoute] = [
     admin_route("/staff/admin/rooms/{room_id:id}/active", room_active),
     *admin_people.routes,
     *plan_pages.routes,
+    *admin_attention.routes,
     *admin_mail.routes,
 ]

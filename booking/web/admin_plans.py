@@ -1,9 +1,8 @@
-"""Administration pages: a counsellor's weekly plan and dated exceptions, and the booked
-sessions that need attention because their counsellor can no longer hold them."""
+"""Administration pages: a counsellor's weekly plan and dated exceptions (the bookings that
+need attention afterwards have their page in booking/web/admin_attention.py)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from functools import partial
 
 from starlette.requests import Request
@@ -11,12 +10,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from booking import admin_forms as forms
-from booking.admin_forms import MOVE, Decision
-from booking.errors import NotFound
 from booking.models import Counsellor, Location, PlanException, Room, WorkShift
 from booking.services import admin, admin_plans
-from booking.services.outbox import Mailer
-from booking.web import params
 from booking.web.admin_common import (
     actor,
     admin_route,
@@ -31,8 +26,6 @@ from booking.web.auth import request_time, staff_page
 from booking.web.errors import error_page
 
 COUNSELLORS = "/staff/admin/counsellors"
-ATTENTION = "/staff/admin/attention"
-PAGE_SIZE = 50
 
 
 async def _counsellor(request: Request) -> Counsellor | None:
@@ -188,37 +181,6 @@ async def exception_remove(request: Request) -> Response:
     )
 
 
-async def attention(request: Request) -> Response:
-    page = params.page_number(request.query_params.get("page"))
-    stranded = await admin_plans.needing_attention(request_time(request))
-    shown = stranded[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    context = {
-        "stranded": shown,
-        "total": len(stranded),
-        "page": page,
-        "more": page * PAGE_SIZE < len(stranded),
-        "labels": await admin_plans.labels(),
-    }
-    return staff_page(request, "staff/admin/attention.html", context)
-
-
-async def attention_move(request: Request) -> Response:
-    booking_id: int = request.path_params["booking_id"]
-    form = await read_form(request)
-
-    async def move(
-        decision: Decision, who: str, when: datetime, mailer: Mailer
-    ) -> admin_plans.Outcome:
-        # The page's only answer is "move": the form carries just the chosen counsellors.
-        moving = Decision(MOVE, decision.choices)
-        return await admin_plans.move_stranded(booking_id, moving, who, when, mailer)
-
-    try:
-        return await apply_change(request, form, move, action=ATTENTION, back=ATTENTION, title="")
-    except NotFound:
-        return error_page(request, "not_found", 404)
-
-
 routes: list[BaseRoute] = [
     admin_route(COUNSELLORS + "/{counsellor_id:id}/plan", plan),
     admin_route(COUNSELLORS + "/{counsellor_id:id}/plan/{block_id:id}/remove", block_remove),
@@ -227,6 +189,4 @@ routes: list[BaseRoute] = [
         COUNSELLORS + "/{counsellor_id:id}/exceptions/{exception_id:id}/remove",
         exception_remove,
     ),
-    admin_route(ATTENTION, attention, methods=("GET",)),
-    admin_route(ATTENTION + "/{booking_id:id}", attention_move, methods=("POST",)),
 ]

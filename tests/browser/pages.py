@@ -1,5 +1,6 @@
 """What the browser tests share: opening pages as a visitor or as staff, axe-core, and the
-steps the flows and `make screenshots` both take (walk-ins, calls, a desk open all day)."""
+steps the flows and `make screenshots` both take (walk-ins, calls, a desk open all day, a
+closure day over booked sessions)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,14 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
+import httpx2 as httpx
+
 from booking.i18n import load_translations
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, BrowserContext, Page
+
+    from tests.live import LiveService
 
 ZONE = ZoneInfo("Europe/Berlin")  # the demo location's (BOOKING_TIMEZONE's default)
 LOCATION = "Hannover Service Center"  # the demo location, code hsc
@@ -139,6 +144,30 @@ async def press_call_next(page: Page, base_url: str) -> str:
     await page.get_by_role("button", name=staff("Call next")).click()
     await page.wait_for_url("**/staff/desk?*note=*")
     return parse_qs(urlsplit(page.url).query)["note"][0]
+
+
+def book_by_api(live: LiveService, day: date, office: str, language: str, email: str) -> str:
+    """An applicant's booking through the JSON API: the first free session around an office
+    appointment at ``office`` o'clock on ``day``, pages in ``language``; its reference."""
+    link = live.demo_link(f"{day.isoformat()}T{office}")
+    appointment = {k: v[0] for k, v in parse_qs(urlsplit(link).query).items()}
+    query = {**appointment, "topic": "forms", "language": "de"}
+    free = httpx.get(f"{live.base_url}/api/v1/availability", params=query)
+    assert free.status_code == 200, free.text
+    start = free.json()["slots"][0]["start"]
+    body = {
+        "appointment": appointment,
+        "start": start,
+        "topic": "forms",
+        "language": "de",
+        "name": "Test Person",
+        "email": email,
+        "consent": True,
+    }
+    made = httpx.post(f"{live.base_url}/api/v1/bookings?lang={language}", json=body)
+    assert made.status_code == 201, made.text
+    reference: str = made.json()["reference"]
+    return reference
 
 
 async def add_closure_day(page: Page, base_url: str, day: date, reason: str) -> None:

@@ -2,9 +2,9 @@
 
 A demo service of its own (tests/live.py) and Debian's Chromium, used as in the browser tests:
 an applicant books in German and in Arabic, reception registers walk-ins, counsellors call
-them, and staff look at their pages. The pages show the real clock: walk-ins and the desk are
-today's (the coordinator opens the location all day first, as on a real extra day), the
-schedule is the next working day's.
+them, staff look at their pages, and a coordinator finds the bookings of a closed day. The
+pages show the real clock: walk-ins and the desk are today's (the coordinator opens the
+location all day first, as on a real extra day), the schedule is the next working day's.
 
     python -m tests.browser.screenshots [--out DIR]
 """
@@ -15,7 +15,7 @@ import argparse
 import asyncio
 import sys
 import tempfile
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,6 +23,7 @@ from booking.demo import next_working_day
 from tests.browser.pages import (
     ZONE,
     add_closure_day,
+    book_by_api,
     call_next,
     new_context,
     open_all_day,
@@ -218,6 +219,23 @@ async def staff_pages(browser: Browser, live: LiveService, camera: Camera) -> No
         await context.close()
 
 
+async def attention(browser: Browser, live: LiveService, camera: Camera) -> None:
+    """A closure day two weeks ahead over two booked sessions, left for later: the bookings
+    needing attention, with how to reach each person and every way out."""
+    day = next_working_day(datetime.now(ZONE).date() + timedelta(days=14))
+    book_by_api(live, day, "10:00", "ar", "amal.attention@example.org")
+    book_by_api(live, day, "14:00", "uk", "olena.attention@example.org")
+    context = await new_context(browser, "de", viewport=DESKTOP, device_scale_factor=1)
+    try:
+        page = await context.new_page()
+        await sign_in(page, live.base_url, "admin")
+        await add_closure_day(page, live.base_url, day, "Wasserschaden")
+        await page.goto(f"{live.base_url}/staff/admin/attention")
+        await camera.shoot(page, "attention")
+    finally:
+        await context.close()
+
+
 async def take(out: Path) -> list[Path]:
     from playwright.async_api import async_playwright
 
@@ -234,6 +252,7 @@ async def take(out: Path) -> list[Path]:
                 await applicant_days(browser, live, camera)
                 await walk_ins(browser, live, camera)
                 await staff_pages(browser, live, camera)
+                await attention(browser, live, camera)
             finally:
                 await browser.close()
     return camera.taken
