@@ -35,3 +35,7 @@ COUNSELLOR_SUBJECTS: dict[str, str] = {
     "updated": N_("Session moved: %(date)s, %(time)s, %(topic)s"),
     "cancelled": N_("Session cancelled: %(date)s, %(time)s, %(topic)s"),
 }
+
+# The counsellor's calendar feed, in the language of their staff account.
+FEED_NAME = N_("Counselling sessions of %(name)s")
+FEED_SUMMARY = N_("Counselling: %(topic)s (%(language)s)")

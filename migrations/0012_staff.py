@@ -2,6 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 from tortoise import migrations
 from tortoise.migrations import operations as ops
+from tortoise import fields
 
 # Before this release a moved session (and any other instant written by assigning an aware
 # local datetime) could be stored on SQLite as text with its local offset, e.g.
@@ -51,4 +52,9 @@ class Migration(migrations.Migration):
 
     operations = [
         ops.RunPython(store_instants_in_utc, ops.RunPython.noop),
+        ops.AddField(
+            model_name='StaffUser',
+            name='language',
+            field=fields.CharField(default='de', db_default='de', max_length=8),
+        ),
     ]

@@ -144,7 +144,8 @@ async def test_instants_stored_with_an_offset_are_rewritten_in_utc(
                 "INSERT INTO audit_entry (at, actor, action, record_type, record_id, summary) "
                 "VALUES ('2026-11-23 12:00:00+01:00', 'a', 'read', 'booking', '1', ''),"
                 " ('2026-11-23 11:30:00+00:00', 'a', 'read', 'booking', '2', '');"
-                "INSERT INTO rate_key (key, touched_at) VALUES ('k', '2026-07-01 09:15:30.5+02:00');"
+                "INSERT INTO rate_key (key, touched_at) "
+                "VALUES ('k', '2026-07-01 09:15:30.5+02:00');"
             )
         finally:
             await Tortoise.close_connections()
