@@ -19,6 +19,7 @@ from booking.services import accounts, fairness, schedule, walkins
 from booking.services.walkins import WalkInForm
 from tests.conftest import Service, at
 from tests.test_schedule import bearer
+from tests.test_staff import sign_in
 
 # Columns the flows below must have written, so that the check is never vacuous.
 WRITTEN = {
@@ -139,3 +140,9 @@ async def test_a_moved_session_sorts_by_its_time(staff: Service) -> None:
     assert order.index(moved["reference"]) < order.index(later["reference"])
     starts = [datetime.fromisoformat(e["start"]) for e in api.json()["entries"]]
     assert starts == sorted(starts)
+    # The page and the print view list them as the API does.
+    await sign_in(staff.client, "admin")
+    for path in ("/staff/schedule", "/staff/schedule/print"):
+        page = await staff.client.get(f"{path}?date=2026-11-23&lang=en")
+        assert page.status_code == 200
+        assert page.text.index(moved["reference"]) < page.text.index(later["reference"]), path
