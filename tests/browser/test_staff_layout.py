@@ -27,7 +27,8 @@ MEASURE = """() => {
   const root = document.scrollingElement;
   const width = root.clientWidth;
   const describe = (el) => el.tagName.toLowerCase()
-    + (el.id ? '#' + el.id : '') + (el.className ? '.' + String(el.className).split(' ').join('.') : '')
+    + (el.id ? '#' + el.id : '')
+    + (el.className ? '.' + String(el.className).split(' ').join('.') : '')
     + ' ' + (el.innerText || el.value || '').trim().slice(0, 30);
   const scrolled = [...document.querySelectorAll('body *')].filter((el) => {
     const style = getComputedStyle(el);
