@@ -88,6 +88,8 @@ async def test_a_feed_speaks_its_owners_staff_language(staff: Service) -> None:
     # They use the staff pages in English: the feed follows, whatever the calendar client asks.
     await sign_in(staff.client, username)  # the sign-in page in English
     assert (await StaffUser.get(username=username)).language == "en"
+    page = await staff.client.get("/staff/calendar")
+    assert "The feed is in the language you use these pages in" in page.text
     response = await staff.client.get(f"/calendar/{token}.ics", headers={"Accept-Language": "de"})
     calendar = Calendar.from_ical(response.content)
     (event,) = calendar.walk("VEVENT")
