@@ -70,8 +70,7 @@ async def health(request: Request) -> Response:
 
 def build_mailer(settings: Settings, renderer: Renderer) -> Mailer:
     """What writes messages into the outbox, in the booking transactions."""
-    domain = settings.mail_from_address.rpartition("@")[2]
-    texts = MailTexts(renderer, settings.mail_from_address, settings.mail_from_name, domain)
+    texts = MailTexts(renderer, settings.mail_from_address, settings.mail_from_name)
     return Mailer(texts, settings.secret_key.value, settings.base_url, settings.reminder_time)
 
 

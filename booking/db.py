@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
+from datetime import UTC, datetime
 from typing import Any
 
+# Imported for its side effect first: it registers Tortoise's own SQLite adapters, and the
+# datetime adapter below must replace that one, not be replaced by it.
+import tortoise.backends.sqlite.executor  # noqa: F401
 from tortoise import Tortoise
 from tortoise.migrations.api import migrate as run_migrations
 
@@ -25,6 +30,24 @@ def quiet_database_loggers() -> None:
     for name in DATABASE_LOGGERS:
         logger = logging.getLogger(name)
         logger.setLevel(max(logging.INFO, logger.level))
+
+
+def utc_text(moment: datetime) -> str:
+    """A datetime as SQLite stores it: ISO text in UTC.
+
+    Tortoise hands aware datetimes to the driver as they come, and SQLite keeps the text with
+    whatever offset it has and compares and sorts it as text: one value written as
+    ``12:00+01:00`` (a moved session) sorts after ``11:30+00:00`` (12:30 in Hannover), and a
+    range filter in local time misses rows. Every write and every filter passes through this
+    adapter, so it is the one place where instants become UTC on SQLite; PostgreSQL's
+    timestamptz keeps the instant itself.
+    """
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.isoformat(" ")
+
+
+sqlite3.register_adapter(datetime, utc_text)
 
 
 def connection_label(database_url: str) -> str:

@@ -26,7 +26,7 @@ from booking.schedule import display_name
 from booking.staff_vocabulary import COUNSELLOR_SUBJECTS
 from booking.vocabulary import N_, TOPICS, language_name, language_word
 from booking.web.rendering import Renderer
-from integrations.invitations import Invitation, calendar_bytes
+from integrations.invitations import Invitation, calendar_bytes, session_uid
 
 STAFF_LANGUAGE = "de"
 ALARM_MINUTES = 60
@@ -62,13 +62,11 @@ class Composed:
 
 
 class MailTexts:
-    def __init__(
-        self, renderer: Renderer, from_address: str, from_name: str, uid_domain: str
-    ) -> None:
+    def __init__(self, renderer: Renderer, from_address: str, from_name: str) -> None:
         self.renderer = renderer
         self.from_address = from_address
         self.from_name = from_name
-        self.uid_domain = uid_domain
+        self.uid_domain = from_address.rpartition("@")[2]
 
     def language_for(self, notice: Notice) -> str:
         if notice.recipient != APPLICANT:
@@ -77,10 +75,8 @@ class MailTexts:
         return wanted if wanted in self.renderer.environments else STAFF_LANGUAGE
 
     def uid(self, notice: Notice) -> str:
-        """One UID per booking and recipient kind, never changing. Counsellors' invitations
-        have their own, so that they never clash with the same session in the feed."""
-        prefix = "" if notice.recipient == APPLICANT else "staff-"
-        return f"{prefix}{notice.session.reference}@{self.uid_domain}"
+        """The session's one UID (the counsellor's feed carries the same), never changing."""
+        return session_uid(notice.session.reference, self.from_address)
 
     def compose(self, notice: Notice, manage_url: str | None, now: datetime) -> Composed:
         language = self.language_for(notice)

@@ -325,6 +325,9 @@ class StaffUser(Model):
     last_login_at = fields.DatetimeField(null=True)
     # Set when an administrator resets the password: the staff pages ask for a new one first.
     must_change_password = fields.BooleanField(default=False, db_default=False)
+    # The staff language they read their pages in (kept as they use them): their calendar
+    # feed, which a calendar client fetches without any language preference, is written in it.
+    language = fields.CharField(max_length=8, default="de", db_default="de")
 
     class Meta:
         table = "staff_user"

@@ -47,3 +47,7 @@ TICKET_STATUS_LABELS: dict[str, str] = {
     NO_SHOW: N_("Did not come"),
     CLOSED: N_("Closed"),
 }
+
+# The counsellor's calendar feed, in the language of their staff account.
+FEED_NAME = N_("Counselling sessions of %(name)s")
+FEED_SUMMARY = N_("Counselling: %(topic)s (%(language)s)")

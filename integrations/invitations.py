@@ -52,6 +52,15 @@ class Invitation:
     alarm_minutes: int = 60
 
 
+def session_uid(reference: str, mailbox: str) -> str:
+    """The one UID of a session, in every calendar object about it: the applicant's and the
+    counsellor's invitations and the counsellor's feed. Calendars match events by UID, so a
+    counsellor who subscribes to the feed and also accepts the mailed invitation sees the
+    session once, and a move (same UID, higher SEQUENCE) updates it in both. The domain is the
+    service mailbox's, which organises every invitation."""
+    return f"{reference}@{mailbox.rpartition('@')[2] or 'booking'}"
+
+
 def clean_line(text: str) -> str:
     """One line without quotes or control characters, whitespace runs collapsed.
 

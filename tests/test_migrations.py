@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 
 import asyncpg
 import pytest
@@ -123,5 +124,47 @@ async def test_stored_manage_tokens_are_replaced_by_the_placeholder(
                 assert token not in text + html
                 assert f"https://b.example/manage/{MANAGE_LINK_PLACEHOLDER}\n" in text
                 assert f'href="https://b.example/manage/{MANAGE_LINK_PLACEHOLDER}"' in html
+        finally:
+            await Tortoise.close_connections()
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgres"])
+async def test_instants_stored_with_an_offset_are_rewritten_in_utc(
+    dialect: str, tmp_path: object
+) -> None:
+    """Before 0012 a moved session could keep its local offset on SQLite; after it, UTC."""
+    async with _empty_database(dialect, "booking_upgrade_utc_test", tmp_path) as url:
+        await run_migrations(config=tortoise_config(url), target="models.0011_follow_up_slip")
+        await Tortoise.close_connections()
+        await Tortoise.init(config=tortoise_config(url))
+        try:
+            conn = Tortoise.get_connection("sqlite" if url.startswith("sqlite") else "postgres")
+            # Written raw, as the older release left them (a local offset, and one in UTC).
+            await conn.execute_script(
+                "INSERT INTO audit_entry (at, actor, action, record_type, record_id, summary) "
+                "VALUES ('2026-11-23 12:00:00+01:00', 'a', 'read', 'booking', '1', ''),"
+                " ('2026-11-23 11:30:00+00:00', 'a', 'read', 'booking', '2', '');"
+                "INSERT INTO rate_key (key, touched_at) "
+                "VALUES ('k', '2026-07-01 09:15:30.5+02:00');"
+            )
+        finally:
+            await Tortoise.close_connections()
+        await run_migrations(config=tortoise_config(url))
+        await Tortoise.init(config=tortoise_config(url))
+        try:
+            conn = Tortoise.get_connection("sqlite" if url.startswith("sqlite") else "postgres")
+            audit = await conn.execute_query_dict(
+                "SELECT record_id, at FROM audit_entry ORDER BY at"
+            )
+            touched = await conn.execute_query_dict("SELECT touched_at FROM rate_key")
+            if dialect == "sqlite":
+                assert audit == [
+                    {"record_id": "1", "at": "2026-11-23 11:00:00+00:00"},
+                    {"record_id": "2", "at": "2026-11-23 11:30:00+00:00"},
+                ]
+                assert touched == [{"touched_at": "2026-07-01 07:15:30.500000+00:00"}]
+            else:
+                assert [row["record_id"] for row in audit] == ["1", "2"]
+                assert touched[0]["touched_at"] == datetime(2026, 7, 1, 7, 15, 30, 500000, UTC)
         finally:
             await Tortoise.close_connections()

@@ -19,6 +19,7 @@ from tortoise.transactions import in_transaction
 
 from booking.access import Principal
 from booking.errors import DomainError
+from booking.i18n import STAFF_LANGUAGES
 from booking.models import (
     COUNSELLOR,
     ROLES,
@@ -350,6 +351,13 @@ async def set_active(user_id: int, active: bool, actor: str, now: datetime) -> N
         if not active:
             await _end_sessions_and_tokens(user_id, now)
         await audit(actor, "disable" if not active else "enable", "staff_user", user_id, "", now)
+
+
+async def remember_language(user: StaffUser, language: str) -> None:
+    """The staff language the account reads its pages in; written only when it changes."""
+    if language in STAFF_LANGUAGES and language != user.language:
+        await StaffUser.filter(id=user.id).update(language=language)
+        user.language = language
 
 
 async def issue_token(user: StaffUser, now: datetime) -> IssuedToken:

@@ -64,9 +64,18 @@ def request_time(request: Request) -> datetime:
 async def sign_in(request: Request, user: StaffUser) -> None:
     """A new server-side session for this browser (a fresh CSRF token with it)."""
     key = await accounts.start_session(user, request_time(request))
+    await remember_language(request, user)
     request.session.clear()
     request.session.update({"sid": key, "v": user.session_version})
     csrf_token(request)
+
+
+async def remember_language(request: Request, user: StaffUser) -> None:
+    """Keep the staff language the page is shown in on the account, for what is written
+    without a request to choose by (the calendar feed)."""
+    language = getattr(request.state, "language", None)
+    if isinstance(language, str):
+        await accounts.remember_language(user, language)
 
 
 async def sign_out(request: Request) -> None:
@@ -124,6 +133,8 @@ def staff_route(
             return error_page(request, "forbidden", 403)
         if not is_api and request.method not in SAFE_METHODS and not await csrf_ok(request):
             return error_page(request, "csrf", 403)
+        if not is_api:
+            await remember_language(request, user)
         request.state.user = user
         request.state.principal = principal
         return await handler(request)

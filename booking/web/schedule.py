@@ -27,13 +27,12 @@ from booking.services import feeds
 from booking.services import schedule as service
 from booking.services.days import local_date, zone_of
 from booking.staff_vocabulary import REFERRALS
-from booking.vocabulary import TOPICS, language_name
 from booking.web import follow_up_slip, params
 from booking.web.auth import request_time, staff_page, staff_route
 from booking.web.errors import error_page
 from booking.web.rendering import translate
 from booking.web.staff_messages import OUTCOME_MESSAGES
-from integrations.calendar_feed import FeedEvent, feed
+from integrations.calendar_feed import feed
 
 # Which page a form came from; only our own schedule pages are allowed back.
 RETURN_PREFIX = "/staff/schedule"
@@ -252,30 +251,18 @@ async def calendar_page(request: Request) -> Response:
 async def calendar_feed(request: Request) -> Response:
     now = request_time(request)
     try:
-        counsellor, listed = await feeds.feed_bookings(request.path_params["token"], now)
+        found = await feeds.feed_bookings(request.path_params["token"], now)
     except NotFound:
         return Response("Not found\n", status_code=404, media_type="text/plain")
-    # Staff calendars are German; the feed URL carries no language preference.
-    catalog = request.app.state.renderer.translations["de"]
+    # A calendar client sends no language preference: the feed speaks its owner's language.
+    renderer = request.app.state.renderer
 
-    def german(message: str) -> str:
-        return str(catalog.gettext(message))
+    def gettext(message: str) -> str:
+        return str(renderer.gettext(found.language, message))
 
-    events = [
-        FeedEvent(
-            uid=f"{b.reference}@{request.url.hostname or 'booking'}",
-            start=b.start,
-            end=b.end,
-            summary=f"{german('Counselling')}: {german(TOPICS.get(b.topic, b.topic))} "
-            f"({language_name(b.language, 'de')})",
-            location=" · ".join(x for x in (b.location.name, b.room.name if b.room else "") if x),
-            description=f"{german('Reference')}: {b.reference}",
-            sequence=b.sequence,
-            cancelled=b.status == "cancelled",
-        )
-        for b in listed
-    ]
-    body = feed(f"{german('Counselling')} – {counsellor.display_name}", events, now)
+    mailbox = request.app.state.settings.mail_from_address
+    events = feeds.feed_events(found.bookings, found.language, gettext, mailbox)
+    body = feed(feeds.feed_name(found, gettext), events, now)
     return Response(
         body,
         media_type="text/calendar; charset=utf-8",

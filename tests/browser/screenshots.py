@@ -15,7 +15,7 @@ import argparse
 import asyncio
 import sys
 import tempfile
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -236,6 +236,27 @@ async def attention(browser: Browser, live: LiveService, camera: Camera) -> None
         await context.close()
 
 
+def last_working_day(today: date) -> date:
+    day = today - timedelta(days=1)
+    while day.weekday() >= 5:
+        day -= timedelta(days=1)
+    return day
+
+
+async def schedule_1280(browser: Browser, live: LiveService, camera: Camera) -> None:
+    """A counsellor's organisation view of a past day on a 1280 px screen: every column and
+    the attendance and outcome buttons in view."""
+    day = last_working_day(datetime.now(ZONE).date())
+    context = await new_context(browser, "de", viewport=DESKTOP, device_scale_factor=1)
+    try:
+        page = await context.new_page()
+        await sign_in(page, live.base_url, "caritas1")  # two counsellors, three sessions
+        await page.goto(f"{live.base_url}/staff/schedule?date={day.isoformat()}&view=organisation")
+        await camera.shoot(page, "schedule-1280")
+    finally:
+        await context.close()
+
+
 async def take(out: Path) -> list[Path]:
     from playwright.async_api import async_playwright
 
@@ -253,6 +274,7 @@ async def take(out: Path) -> list[Path]:
                 await walk_ins(browser, live, camera)
                 await staff_pages(browser, live, camera)
                 await attention(browser, live, camera)
+                await schedule_1280(browser, live, camera)
             finally:
                 await browser.close()
     return camera.taken
