@@ -195,6 +195,9 @@ async def test_the_report_page_and_csv(staff: Service) -> None:
     assert rows[0][:4] == ["Standort", "Monat", "Träger", "Gewicht in Prozent"]
     assert sum(int(row[5]) for row in rows[1:]) == 6
     assert all("," in row[4] or row[4] == "0,00" for row in rows[1:])
+    # Figures are numbers to Excel: a negative deviation is "-0,57", never the text "'-0,57".
+    assert any(row[6].startswith("-") for row in rows[1:])
+    assert not any(value.startswith("'") for row in rows[1:] for value in row[3:])
     bad = await staff.client.get("/staff/fairness?month=2026-13")
     assert bad.status_code == 422
 

@@ -23,7 +23,7 @@ from booking.vocabulary import N_
 from booking.web.auth import request_time, staff_page, staff_route
 from booking.web.errors import error_page
 from booking.web.rendering import translate
-from booking.web.spreadsheet import csv_response, decimal_comma
+from booking.web.spreadsheet import Cell, Number, csv_response, decimal_comma
 
 MONTH = re.compile(r"^(20[0-9]{2})-(0[1-9]|1[0-2])$")
 RULE_LABELS = {
@@ -65,7 +65,7 @@ async def _own_organisation(principal: Principal) -> str | None:
     return organisation.code
 
 
-def _number(value: float) -> str:
+def _number(value: float) -> Number:
     return decimal_comma(value, 1)
 
 
@@ -135,7 +135,7 @@ async def fairness_csv(request: Request) -> Response:
             N_("Deviation"),
         )
     ]
-    body = [
+    body: list[list[Cell]] = [
         [
             location.code,
             month,
