@@ -4,9 +4,9 @@ cancellations, weight overrides, the fairness report, and decisions under concur
 from __future__ import annotations
 
 import asyncio
-import re
 import csv
 import io
+import re
 from datetime import datetime, timedelta
 
 from booking.models import AllocationShare, Booking, Organisation
