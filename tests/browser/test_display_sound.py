@@ -49,19 +49,17 @@ async def test_in_kiosk_mode_the_chime_plays_without_a_click(live: LiveService) 
             assert not await screen.locator("[data-sound]").is_visible()
             assert await sound_state(screen) == "on"
 
-            label = await call_one(kiosk, live)
-            latest = screen.locator("tr.display-latest").filter(has_text=label)
-            await latest.wait_for(timeout=5000)
-            chimes = await screen.locator("main").get_attribute("data-chimes")
+            chimes = await call_one(kiosk, live, screen)
             assert chimes is not None and int(chimes) >= 1
             assert not await screen.locator("[data-sound]").is_visible()
         finally:
             await kiosk.close()
 
 
-async def call_one(browser: Browser, live: LiveService) -> str:
+async def call_one(browser: Browser, live: LiveService, screen: Page) -> str | None:
     """A real call at the demo location: Arben G. on duty today, an Albanian walk-in
-    registered at reception, called at his desk, and the session finished again."""
+    registered at reception and called at his desk; once ``screen`` shows the call, its chime
+    count, and the session is finished again."""
     username, name, room = COUNSELLOR
     office = await new_context(browser, "de")
     try:
@@ -77,11 +75,14 @@ async def call_one(browser: Browser, live: LiveService) -> str:
         await sign_in(desk, live.base_url, username)
         await call_next(desk, live.base_url)
         assert label in await desk.locator("dl.ticket-current").inner_text()
+        latest = screen.locator("tr.display-latest").filter(has_text=label)
+        await latest.wait_for(timeout=5000)
+        chimes = await screen.locator("main").get_attribute("data-chimes")
         await desk.get_by_role("button", name=staff("Start the session")).click()
         await desk.wait_for_url("**/staff/desk?*note=done*")
         await desk.get_by_role("button", name=staff("Finish the session")).click()
         await desk.wait_for_url("**/staff/desk?*note=done*")
-        return label
+        return chimes
     finally:
         await office.close()
 
