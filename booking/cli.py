@@ -15,6 +15,7 @@ from typing import Any
 from tortoise import Tortoise
 
 from booking.db import migrate, quiet_database_loggers, sqlite_url_with_pragmas, tortoise_config
+from booking.demo_settings import DEMO_FILE, write_demo_file
 from booking.settings import MAX_RETENTION_DAYS, Settings, SettingsError
 
 
@@ -54,7 +55,21 @@ def cmd_demo(settings: Settings, _args: argparse.Namespace) -> int:
     asyncio.run(migrate(settings.database_url))
     loaded = asyncio.run(run())
     print("Demo data loaded." if loaded else "The database already holds data; left as it is.")
+    if settings.demo and write_demo_file(demo_values(settings)):
+        print(f"Demo settings written to {DEMO_FILE}: commands in a new shell here use them.")
     return 0
+
+
+def demo_values(settings: Settings) -> dict[str, str]:
+    """What the demo ran with, for booking/demo_settings.py (no secrets)."""
+    return {
+        "BOOKING_DEMO": "1",
+        "BOOKING_DATABASE_URL": settings.database_url,
+        "BOOKING_HOST": settings.host,
+        "BOOKING_PORT": str(settings.port),
+        "BOOKING_BASE_URL": settings.base_url,
+        "BOOKING_TIMEZONE": settings.timezone,
+    }
 
 
 def cmd_demo_link(settings: Settings, args: argparse.Namespace) -> int:
@@ -231,7 +246,8 @@ def cmd_send_mail(settings: Settings, args: argparse.Namespace) -> int:
                     "(their session will not take place)."
                 )
             else:
-                print(f"Sending mail to {where}; stop with Ctrl+C.")
+                # At once, not when a pipe's buffer fills: a supervisor's log shows it started.
+                print(f"Sending mail to {where}; stop with Ctrl+C.", flush=True)
                 await sender.run()
         finally:
             await Tortoise.close_connections()

@@ -15,6 +15,7 @@ from email.utils import parseaddr
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from booking.demo_settings import with_demo_file
 from booking.limits import BookingLimits
 from integrations.addresses import address_is_usable
 
@@ -143,7 +144,9 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        env = os.environ if env is None else env
+        """From ``env``; by default the process environment, completed by the demo's
+        settings file when it says nothing about demo mode (booking/demo_settings.py)."""
+        env = with_demo_file(os.environ) if env is None else env
 
         def get(name: str, default: str) -> str:
             value = env.get(name, "").strip()

@@ -65,6 +65,8 @@ class SessionRow:
     channel: str
     status: str
     over: bool  # its end has passed
+    covered: tuple[str, ...] = ()  # topic codes the outcome names as covered
+    referral: str = ""  # where the counsellor referred the person, "" for nowhere
 
 
 @dataclass(frozen=True)

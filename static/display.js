@@ -18,20 +18,45 @@
   var shown = null;
   var freshUntil = 0;
 
+  var ASK_AFTER = 600;  // ms the browser gets to start the sound by itself
+  var chimes = 0;
+
   var Context = window.AudioContext || window.webkitAudioContext;
   if (Context) {
     try { audio = new Context(); } catch (error) { audio = null; }
   }
-  if (audio && audio.state !== "running" && soundBar) {
-    // Browsers start sound only after a click: ask once.
-    soundBar.hidden = false;
-    soundBar.querySelector("button").addEventListener("click", function () {
-      audio.resume().then(function () { soundBar.hidden = true; chime(); });
+
+  function sound(state) {
+    root.setAttribute("data-sound-state", state);
+    if (soundBar) { soundBar.hidden = state !== "refused"; }
+  }
+
+  if (audio) {
+    audio.addEventListener("statechange", function () {
+      if (audio.state === "running") { sound("on"); }
     });
+    if (audio.state === "running") {
+      sound("on");
+    } else {
+      // Try without a click: a kiosk browser started with
+      // --autoplay-policy=no-user-gesture-required allows it (docs/walk-ins.md). Others keep
+      // the sound off until someone clicks: only then ask, once.
+      audio.resume().catch(function () {});
+      window.setTimeout(function () {
+        if (audio.state !== "running") { sound("refused"); }
+      }, ASK_AFTER);
+      if (soundBar) {
+        soundBar.querySelector("button").addEventListener("click", function () {
+          audio.resume().then(function () { sound("on"); chime(); });
+        });
+      }
+    }
   }
 
   function chime() {
     if (!audio || audio.state !== "running") { return; }
+    chimes += 1;
+    root.setAttribute("data-chimes", String(chimes));
     var start = audio.currentTime;
     [[880, 0], [660, 0.4]].forEach(function (tone) {
       var oscillator = audio.createOscillator();

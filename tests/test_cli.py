@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import subprocess
 import sys
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
+
+import pytest
 
 from booking.settings import DEMO_LINK_SECRET
 from integrations.office_link import verify
@@ -116,3 +120,89 @@ def test_close_queue_closes_tickets_left_from_an_earlier_day(tmp_path: Path) -> 
         row = database.execute("SELECT status, closed_reason FROM ticket").fetchone()
     database.close()
     assert row == ("closed", "closing_time")
+
+
+# -- the README's commands, in a fresh shell after `make run` -------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def make_run_commands() -> list[list[str]]:
+    """What `make run` runs before it serves: the Makefile's run recipe, without `serve`."""
+    recipe = ROOT.joinpath("Makefile").read_text().split("\nrun:", 1)[1].split("\n\n", 1)[0]
+    commands = re.findall(r"\$\(BIN\)/python -m booking ([a-z-]+)", recipe)
+    assert commands == ["migrate", "demo", "serve"], recipe
+    return [[sys.executable, "-m", "booking", command] for command in commands[:-1]]
+
+
+def readme_commands() -> list[list[str]]:
+    """Every command the README shows outside its production recipe (which sets the
+    production environment first), with its placeholders filled in as a reader would."""
+    text = ROOT.joinpath("README.md").read_text()
+    before, production = text.split("\n## Production\n", 1)
+    after = production.split("```", 2)[2]  # the text after the production recipe
+    spans = re.findall(r"`((?:\.venv/bin/)?python -m booking\s[^`]+)`", before + after)
+    commands = []
+    for span in spans:
+        span = " ".join(span.split())  # a span may wrap over two lines
+        span = re.sub(r"\s*\[[^]]*\]", "", span)  # optional parts left out
+        span = span.replace("NAME", "desk9").replace("admin|reception|counsellor", "reception")
+        words = span.split()
+        assert words[0] in (".venv/bin/python", "python") and words[1:3] == ["-m", "booking"]
+        commands.append([sys.executable, *words[1:]])
+    shown = {words[3] for words in commands}
+    assert {"demo-link", "create-user", "purge", "send-mail", "close-queue"} <= shown, shown
+    return commands
+
+
+def worker_starts(command: list[str], env: dict[str, str], cwd: Path, says: str) -> bool:
+    """Whether a command that runs until stopped prints ``says`` first; then it is stopped."""
+    worker = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.PIPE, text=True)
+    timer = threading.Timer(120, worker.kill)  # a worker that says nothing fails the test
+    timer.start()
+    try:
+        assert worker.stdout is not None
+        return worker.stdout.readline().startswith(says)
+    finally:
+        timer.cancel()
+        worker.terminate()
+        worker.wait(timeout=30)
+
+
+@pytest.mark.parametrize("port", [None, "8123"])
+def test_the_readme_commands_work_in_a_fresh_shell_after_make_run(
+    tmp_path: Path, port: str | None
+) -> None:
+    """`make run` (BOOKING_DEMO=1 from the Makefile, with or without BOOKING_PORT), then each
+    command of the README in a new shell: no BOOKING_ variable set, the same directory."""
+    shell = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    make_env = {**shell, "BOOKING_DEMO": "1", **({"BOOKING_PORT": port} if port else {})}
+    for command in make_run_commands():
+        done = subprocess.run(
+            command, env=make_env, cwd=tmp_path, capture_output=True, text=True, timeout=300
+        )
+        assert done.returncode == 0, done.stderr
+    for command in readme_commands():
+        if command[3:] == ["send-mail"]:  # the worker runs until stopped: it must start
+            assert worker_starts(command, shell, tmp_path, "Sending mail to data/mail/")
+            continue
+        stdin = "a-long-password\na-long-password\n" if "create-user" in command else None
+        done = subprocess.run(
+            command,
+            env=shell,
+            cwd=tmp_path,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, (command, done.stderr)
+        if command[3] == "demo-link":
+            link = done.stdout.strip()
+            assert link.startswith(f"http://127.0.0.1:{port or 8000}/add-on?"), link
+            params = dict(parse_qsl(urlsplit(link).query))
+            assert verify(params, DEMO_LINK_SECRET, datetime(2026, 11, 1, tzinfo=UTC))
+    with sqlite3.connect(tmp_path / "data" / "booking.sqlite3") as db:
+        assert db.execute("SELECT role FROM staff_user WHERE username = 'desk9'").fetchone() == (
+            "reception",
+        )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import re
 from datetime import datetime, timedelta
 
 from booking.models import AllocationShare, Booking, Organisation
@@ -192,9 +193,12 @@ async def test_the_report_page_and_csv(staff: Service) -> None:
     sheet = await staff.client.get(f"/staff/fairness.csv?month={MONTH}&lang=de")
     assert sheet.content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(sheet.content.decode("utf-8-sig")), delimiter=";"))
-    assert rows[0][:4] == ["Standort", "Monat", "Träger", "Gewicht in Prozent"]
-    assert sum(int(row[5]) for row in rows[1:]) == 6
-    assert all("," in row[4] or row[4] == "0,00" for row in rows[1:])
+    assert rows[0][:5] == ["Standort", "Monat", "Träger", "Gewicht", "Anteil in Prozent"]
+    assert sum(int(row[6]) for row in rows[1:]) == 6
+    assert all("," in row[5] or row[5] == "0,00" for row in rows[1:])
+    # Figures are numbers to Excel: a negative deviation is "-0,57", never the text "'-0,57".
+    assert any(row[7].startswith("-") for row in rows[1:])
+    assert not any(value.startswith("'") for row in rows[1:] for value in row[3:])
     bad = await staff.client.get("/staff/fairness?month=2026-13")
     assert bad.status_code == 422
 
@@ -232,3 +236,31 @@ async def test_the_demo_month_is_balanced(service: Service) -> None:
     current = await tally()
     assert sum(current.actual.values()) > 100
     assert all(abs(d) <= 2 for d in deviations(current).values()), deviations(current)
+
+
+async def test_weights_are_shown_with_shares_that_add_up_to_100(staff: Service) -> None:
+    """DRK set to 25: the page summed the weights, labelled percent, to 112.6 %. It shows each
+    weight as a weight, and each organisation's share of 100 % beside it."""
+    await sign_in(staff.client, "admin")
+    page = await staff.client.get(f"/staff/fairness?month={MONTH}&lang=en")
+    saved = await staff.client.post(
+        f"/staff/fairness/weights?location=hsc&month={MONTH}",
+        data={"organisation": "drk", "weight": "25", "csrf": csrf_of(page.text)},
+    )
+    assert saved.status_code == 303
+    page = await staff.client.get(f"/staff/fairness?month={MONTH}&lang=en")
+    assert "Weight in percent" not in page.text
+    assert '<th scope="col">Weight</th>' in page.text
+    assert "divided by the sum of all weights" in page.text  # what a weight means
+    shares = [float(s) for s in re.findall(r'<td class="share">([0-9.]+)&nbsp;%</td>', page.text)]
+    weights = [float(w) for w in re.findall(r'<td class="weight">([0-9.]+)', page.text)]
+    assert len(shares) == len(weights) >= 5 and 25.0 in weights
+    assert round(sum(shares), 1) == 100.0
+    assert '<td class="share-total">100.0&nbsp;%</td>' in page.text
+    drk = weights.index(25.0)
+    assert abs(shares[drk] - 100 * 25 / sum(weights)) < 0.2  # the weights shown are rounded
+
+    sheet = await staff.client.get(f"/staff/fairness.csv?month={MONTH}&lang=en")
+    rows = list(csv.reader(io.StringIO(sheet.content.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][3:5] == ["Weight", "Share in percent"]
+    assert round(sum(float(row[4].replace(",", ".")) for row in rows[1:]), 1) == 100.0

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
+from booking.demo_settings import with_demo_file, write_demo_file
 from booking.settings import DEMO_SECRET_KEY, Settings, SettingsError
 
 GOOD = {
@@ -128,3 +130,30 @@ def test_ticket_printer_address_and_font() -> None:
             Settings.from_env({**GOOD, "BOOKING_TICKET_PRINTER": text})
     with pytest.raises(SettingsError, match="BOOKING_TICKET_FONT"):
         Settings.from_env({**GOOD, "BOOKING_TICKET_FONT": "/nowhere/font.ttf"})
+
+
+# -- the demo's settings file (booking/demo_settings.py) ----------------------------------------
+
+
+def test_the_demo_file_fills_in_only_what_a_fresh_shell_leaves_out(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "demo.env"
+    sqlite = f"sqlite://{tmp_path / 'booking.sqlite3'}"
+    recorded = {"BOOKING_DEMO": "1", "BOOKING_DATABASE_URL": sqlite, "BOOKING_PORT": "8123"}
+    assert write_demo_file(recorded, path)
+    assert "SECRET" not in path.read_text()
+    fresh = Settings.from_env(with_demo_file({"PATH": "/usr/bin"}, path))
+    assert fresh.demo and fresh.port == 8123 and fresh.base_url == "http://127.0.0.1:8123"
+    assert fresh.database_url == sqlite
+    assert with_demo_file({"BOOKING_PORT": "9000"}, path)["BOOKING_PORT"] == "9000"
+    assert with_demo_file({"BOOKING_DEMO": "0"}, path) == {"BOOKING_DEMO": "0"}
+    other = {"BOOKING_DATABASE_URL": "postgres://booking@db:5432/booking"}
+    assert with_demo_file(other, path) == other  # production is never made a demo
+    with pytest.raises(SettingsError, match="BOOKING_SECRET_KEY"):
+        Settings.from_env(with_demo_file(other, path))
+
+
+def test_the_demo_file_is_not_written_for_a_database_server(tmp_path: Path) -> None:
+    path = tmp_path / "demo.env"
+    url = "postgres://booking:secret@db:5432/booking"
+    assert not write_demo_file({"BOOKING_DEMO": "1", "BOOKING_DATABASE_URL": url}, path)
+    assert not path.exists() and with_demo_file({}, path) == {}

@@ -37,6 +37,8 @@ async def add_booking(
     email: str = "amina@example.org",
     phone: str = "+49 511 1234567",
     note: str = "",
+    covered: tuple[str, ...] = (),
+    referral: str = "",
 ) -> Booking:
     """A booking written straight into the database, as the booking service would leave it."""
     place = await Location.get(code=location)
@@ -64,6 +66,8 @@ async def add_booking(
         email=email,
         phone=phone,
         outcome_note=note,
+        outcome_topics=list(covered),
+        referral=referral,
         consent_at=start.astimezone(UTC),
         manage_token_hash=hashlib.sha256(token.encode()).hexdigest(),
         slot_key=f"test-{token}" if active else None,
@@ -401,3 +405,70 @@ async def test_walk_ins_on_the_page_and_in_the_csv(admin: Service) -> None:
     )  # fmt: skip
     assert line["Sessions: Caritasverband Hannover / Walk-in"] == "1"
     assert "Walk-ins: Wednesday 09:00–10:00" not in header  # only pairs that occur
+
+
+# -- topics covered and referrals made ----------------------------------------------------------
+
+
+async def seed_outcomes() -> None:
+    await add_booking("hsc", "awo", berlin(10, 6), covered=("forms", "housing"), referral="legal")
+    await add_booking("hsc", "drk", berlin(11, 3), language="ar", covered=("housing",))
+    await add_booking(
+        "hsc", "drk", berlin(11, 4), language="ar", covered=("work",), referral="job_centre"
+    )
+    await add_booking("hsc", "drk", berlin(11, 5), status="cancelled", referral="debt")
+
+
+async def test_topics_covered_and_referrals_on_the_page(admin: Service) -> None:
+    """What funders ask first: referrals made and topics actually covered, by month,
+    organisation and language, as tables with charts (the page had neither)."""
+    await seed_outcomes()
+    page = await admin.client.get("/staff/statistics?lang=en")
+    html = page.text
+    for heading in (
+        "Topics covered and referrals per month",
+        "Topics covered per month",
+        "Referrals per month",
+        "Topics covered per organisation",
+        "Referrals per organisation",
+        "Topics covered per language",
+        "Referrals per language",
+    ):
+        assert f">{heading}</h2>" in html, heading
+    assert 'id="chart-topics-covered-title"' in html and 'id="chart-referrals-title"' in html
+    topics = html[html.index('id="table-topics-covered-heading"') :]
+    topics = topics[: topics.index("</section>")]
+    assert re.search(r"Housing</th>(<td[^>]*>\d+</td>)*<td class=\"number\"><strong>2<", topics)
+    referrals = html[html.index('id="table-referrals-heading"') :]
+    referrals = referrals[: referrals.index("</section>")]
+    assert "Legal advice" in referrals and "Job centre or employment agency" in referrals
+    assert "Debt counselling" not in referrals  # a cancelled booking refers nobody
+    by_language = html[html.index('id="table-referrals-language-heading"') :]
+    assert "Arabic" in by_language[: by_language.index("</section>")]
+    assert "66.7\xa0%" in html  # two referrals out of three documented sessions
+
+
+async def test_topics_covered_and_referrals_in_the_csv(admin: Service) -> None:
+    await seed_outcomes()
+    response = await admin.client.get("/staff/statistics.csv?lang=en")
+    rows = list(
+        csv.reader(io.StringIO(response.content.decode("utf-8-sig"), newline=""), delimiter=";")
+    )
+    header, *months, total = rows
+    assert all(len(row) == len(header) for row in rows)
+    line = dict(zip(header, total, strict=True))
+    assert line["Sessions with topics or a referral recorded"] == "3"
+    assert line["Sessions with a referral"] == "2" and line["Referral rate (%)"] == "66,7"
+    assert (
+        line["Topic covered: Housing"] == "2"
+        and line["Topic covered: Work and finding a job"] == "1"
+    )
+    assert line["Referral: Legal advice"] == "1"
+    assert "Referral: Debt counselling" not in line
+    assert (
+        line["Referral: Job centre or employment agency / Organisation: DRK Region Hannover"] == "1"
+    )
+    assert line["Topic covered: Housing / Language: Arabic"] == "1"
+    october = dict(zip(header, months[4], strict=True))
+    assert october["Month"] == "2026-10" and october["Referral: Legal advice"] == "1"
+    assert october["Referral rate (%)"] == "100,0"

@@ -15,7 +15,7 @@ from typing import Any
 
 from tortoise.functions import Count, Sum
 
-from booking import balance
+from booking import balance, shares
 from booking.balance import Candidate, Decision, Tally
 from booking.models import (
     ATTENDED,
@@ -298,13 +298,17 @@ async def record(booking: Booking, placement: Placement, now: datetime) -> None:
     await Booking.filter(id=booking.id).update(allocation=booking.allocation)
 
 
+SHARE_PLACES = 1  # the shares are shown to a tenth of a percent
+
+
 @dataclass(frozen=True)
 class ReportRow:
     organisation: str  # code
     name: str
-    weight: float
+    weight: float  # relative: only its ratio to the other weights counts
     entitlement: float
     actual: int
+    share: float = 0.0  # weight / sum of the weights, in percent as shown (the rows add to 100)
 
     @property
     def deviation(self) -> float:
@@ -314,7 +318,8 @@ class ReportRow:
 async def report(
     location: Location, month: str, now: datetime, rules: Rules
 ) -> tuple[list[ReportRow], Weights]:
-    """Per organisation: the weight in force now, entitlement, actual sessions, deviation."""
+    """Per organisation: the weight in force now and its share of the whole, entitlement,
+    actual sessions, deviation."""
     organisations = await Organisation.all()
     so_far = await tally(location, month, rules, organisations=organisations)
     in_force = await weights(location, month, now, rules, organisations=organisations)
@@ -323,13 +328,16 @@ async def report(
         set(in_force.values) | set(so_far.entitlement) | set(so_far.actual),
         key=lambda c: names.get(c, c),
     )
+    weight_of = {code: in_force.values.get(code, 0.0) for code in codes}
+    shown = shares.shown_shares(weight_of, SHARE_PLACES)
     rows = [
         ReportRow(
             code,
             names.get(code, code),
-            in_force.values.get(code, 0.0),
+            weight_of[code],
             so_far.entitlement.get(code, 0.0),
             so_far.actual.get(code, 0),
+            shown[code],
         )
         for code in codes
     ]

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time
 
 from booking.models import Booking, Location, Organisation, Ticket
+from booking.outcome_statistics import OutcomeReport, outcome_report
 from booking.services.days import zone_of
 from booking.statistics import (
     Report,
@@ -28,6 +29,7 @@ class Statistics:
     locations: tuple[tuple[str, str], ...]  # (code, name) of every location, for the filter
     location: str | None  # the chosen location's code, None for all
     organisations: dict[str, str]  # code -> name
+    outcomes: OutcomeReport  # topics covered and referrals made
 
 
 async def locations() -> tuple[tuple[str, str], ...]:
@@ -69,7 +71,17 @@ async def load_rows(
         since, until = _bounds(place, months)
         found = await Booking.filter(
             location_id=place.id, start__gte=since, start__lt=until
-        ).values("start", "end", "organisation_id", "topic", "language", "channel", "status")
+        ).values(
+            "start",
+            "end",
+            "organisation_id",
+            "topic",
+            "language",
+            "channel",
+            "status",
+            "outcome_topics",
+            "referral",
+        )
         for booking in found:
             start: datetime = booking["start"]
             end: datetime = booking["end"]
@@ -83,6 +95,8 @@ async def load_rows(
                     channel=booking["channel"],
                     status=booking["status"],
                     over=end <= now,
+                    covered=tuple(str(t) for t in booking["outcome_topics"] or ()),
+                    referral=booking["referral"] or "",
                 )
             )
     return rows
@@ -135,4 +149,5 @@ async def gather(location_code: str | None, months: tuple[str, ...], now: dateti
         locations=await locations(),
         location=location_code,
         organisations={str(code): str(name) for code, name in organisations.items()},
+        outcomes=outcome_report(rows, months),
     )

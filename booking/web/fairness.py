@@ -23,7 +23,7 @@ from booking.vocabulary import N_
 from booking.web.auth import request_time, staff_page, staff_route
 from booking.web.errors import error_page
 from booking.web.rendering import translate
-from booking.web.spreadsheet import csv_response, decimal_comma
+from booking.web.spreadsheet import Cell, Number, csv_response, decimal_comma
 
 MONTH = re.compile(r"^(20[0-9]{2})-(0[1-9]|1[0-2])$")
 RULE_LABELS = {
@@ -65,7 +65,7 @@ async def _own_organisation(principal: Principal) -> str | None:
     return organisation.code
 
 
-def _number(value: float) -> str:
+def _number(value: float) -> Number:
     return decimal_comma(value, 1)
 
 
@@ -108,6 +108,7 @@ async def fairness_page(request: Request) -> Response:
         "weights": weights,
         "chart": chart,
         "can_set": request.state.principal.role == "admin",
+        "all_rows": request.state.principal.role != COUNSELLOR,  # the shares add up to 100
         "base_percent": request.app.state.settings.balance_base_percent,
         "organisations": await Organisation.filter(active=True).order_by("name"),
         "error": None,
@@ -129,18 +130,20 @@ async def fairness_csv(request: Request) -> Response:
             N_("Location"),
             N_("Month"),
             N_("Organisation"),
-            N_("Weight in percent"),
+            N_("Weight"),
+            N_("Share in percent"),
             N_("Entitlement"),
             N_("Sessions"),
             N_("Deviation"),
         )
     ]
-    body = [
+    body: list[list[Cell]] = [
         [
             location.code,
             month,
             row.name,
             _number(row.weight),
+            decimal_comma(row.share, fairness.SHARE_PLACES),
             decimal_comma(row.entitlement, 2),
             str(row.actual),
             decimal_comma(row.deviation, 2),

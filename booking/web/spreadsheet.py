@@ -6,27 +6,48 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from starlette.responses import Response
 
 
-def cell(text: str) -> str:
-    """Text that Excel will not run as a formula (names are typed in by people)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+@dataclass(frozen=True)
+class Number:
+    """A figure with a fixed number of decimals, written with a decimal comma."""
+
+    value: float
+    places: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.value:.{self.places}f}".replace(".", ",")
 
 
-def decimal_comma(number: float, places: int = 1) -> str:
-    return f"{number:.{places}f}".replace(".", ",")
+# Text is typed in by people and may look like a formula; numbers are ours and never escaped,
+# or Excel would show "-0,57" as the text "'-0,57".
+Cell = str | int | float | Number
 
 
-def csv_bytes(rows: Sequence[Sequence[str]]) -> bytes:
+def cell(value: Cell) -> str:
+    """A cell as written: numbers as numbers, text that Excel will not run as a formula."""
+    if isinstance(value, Number | int):
+        return str(value)
+    if isinstance(value, float):
+        return str(value).replace(".", ",")
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def decimal_comma(number: float, places: int = 1) -> Number:
+    return Number(number, places)
+
+
+def csv_bytes(rows: Sequence[Sequence[Cell]]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerows([[cell(text) for text in row] for row in rows])
+    writer.writerows([[cell(value) for value in row] for row in rows])
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def csv_response(rows: Sequence[Sequence[str]], filename: str) -> Response:
+def csv_response(rows: Sequence[Sequence[Cell]], filename: str) -> Response:
     return Response(
         csv_bytes(rows),
         media_type="text/csv; charset=utf-8",

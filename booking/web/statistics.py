@@ -44,7 +44,8 @@ from booking.statistics import (
 from booking.vocabulary import N_, STATUS_LABELS, TOPICS, language_name
 from booking.web.auth import request_time, staff_page, staff_route
 from booking.web.rendering import translate
-from booking.web.spreadsheet import csv_response, decimal_comma
+from booking.web.spreadsheet import Cell, csv_response, decimal_comma
+from booking.web.statistics_outcomes import csv_columns, outcomes_view
 
 TEMPLATE = "staff/statistics.html"
 DEFAULT_MONTHS = 6
@@ -363,6 +364,7 @@ def _view(words: Words, data: service.Statistics, filters: Filters) -> dict[str,
             _dimension_view(words, table, data.organisations, period) for table in report.tables
         ],
         "by_channel": _by_channel_view(words, report.by_channel, data.organisations),
+        "outcomes": outcomes_view(words, data.outcomes, data.organisations, period),
         "walk_ins": _walk_ins_view(words, report, period),
         "grid": _grid_view(words, report.grid),
         "csv_url": f"/staff/statistics.csv?{filters.query()}",
@@ -386,19 +388,19 @@ async def statistics_page(request: Request) -> Response:
 # -- CSV for German Excel -------------------------------------------------------------------
 
 
-def _decimal_comma(rate: float | None) -> str:
+def _decimal_comma(rate: float | None) -> Cell:
     return "" if rate is None else decimal_comma(rate * 100)
 
 
-def _decimal(value: float | None) -> str:
+def _decimal(value: float | None) -> Cell:
     return "" if value is None else decimal_comma(value)
 
 
-def csv_rows(words: Words, data: service.Statistics) -> list[list[str]]:
+def csv_rows(words: Words, data: service.Statistics) -> list[list[Cell]]:
     """One row per month and a total row; one column per figure and per table key."""
     report = data.report
     location = dict(data.locations).get(data.location or "", words(ALL_LOCATIONS))
-    header = [
+    header: list[Cell] = [
         words(N_("Location")),
         words(N_("Month")),
         words(SESSIONS),
@@ -437,8 +439,8 @@ def csv_rows(words: Words, data: service.Statistics) -> list[list[str]]:
         for o, c in pairs
     ]
 
-    def figures(month_label: str, outcome: Outcomes, index: int | None) -> list[str]:
-        line = [
+    def figures(month_label: str, outcome: Outcomes, index: int | None) -> list[Cell]:
+        line: list[Cell] = [
             location,
             month_label,
             *(
@@ -478,7 +480,10 @@ def csv_rows(words: Words, data: service.Statistics) -> list[list[str]]:
         for index, (month, outcome) in enumerate(zip(report.months, report.by_month, strict=True))
     ]
     body.append(figures(words(TOTAL), report.overall, None))
-    return [header, *body]
+    covered, per_month, overall = csv_columns(words, data.outcomes, data.organisations)
+    for line, extra in zip(body, [*per_month, overall], strict=True):
+        line += extra
+    return [header + covered, *body]
 
 
 async def statistics_csv(request: Request) -> Response:

@@ -54,6 +54,8 @@ SLIP_TEXTS: dict[str, str] = {
 
 # The display's column heads, in every visitor language at once: a TV speaks to everyone.
 DISPLAY_CAPTIONS = (N_("Number"), N_("Room"))
+# Shown only when the browser refused to play sound without a click (not in kiosk mode).
+SOUND_BUTTON = N_("Click to turn on the sound for new numbers")
 
 
 @dataclass(frozen=True)
@@ -356,6 +358,7 @@ async def display(request: Request) -> Response:
             "rows": DISPLAY_ROWS,
             "number_captions": display_captions(request.app.state.renderer, DISPLAY_CAPTIONS[0]),
             "room_captions": display_captions(request.app.state.renderer, DISPLAY_CAPTIONS[1]),
+            "sound_captions": display_captions(request.app.state.renderer, SOUND_BUTTON),
         },
     )
     response.headers.update(NO_STORE)

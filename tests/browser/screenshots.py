@@ -215,6 +215,7 @@ async def staff_pages(browser: Browser, live: LiveService, camera: Camera) -> No
         await camera.shoot(page, "staff-statistics")
         await page.goto(f"{live.base_url}/staff/fairness")
         await camera.shoot(page, "staff-fairness")
+        await coordinator_figures(page, live, camera)
     finally:
         await context.close()
 
@@ -255,6 +256,21 @@ async def schedule_1280(browser: Browser, live: LiveService, camera: Camera) -> 
         await camera.shoot(page, "schedule-1280")
     finally:
         await context.close()
+
+
+async def coordinator_figures(page: Page, live: LiveService, camera: Camera) -> None:
+    """The statistics' topics covered and referrals, and the fair shares after DRK's weight
+    was set to 25: each weight beside its share of 100 %."""
+    await page.goto(f"{live.base_url}/staff/statistics")
+    await page.locator("#table-outcomes-heading").evaluate("e => e.scrollIntoView()")
+    await camera.shoot(page, "statistics-outcomes")
+    await page.goto(f"{live.base_url}/staff/fairness")
+    await page.select_option("#weight-organisation", "drk")
+    await page.fill("#weight", "25")
+    await page.get_by_role("button", name=said("de", "Save the weight")).click()
+    await page.wait_for_url("**/staff/fairness?*done=weight*")
+    await page.locator("table.figures").evaluate("e => e.scrollIntoView()")
+    await camera.shoot(page, "weights")
 
 
 async def take(out: Path) -> list[Path]:
