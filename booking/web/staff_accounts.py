@@ -36,6 +36,7 @@ async def _account_page(
     user: StaffUser,
     error: str | None = None,
     values: dict[str, Any] | None = None,
+    status: int = 422,
 ) -> Response:
     context = {
         "target": user,
@@ -46,7 +47,7 @@ async def _account_page(
         "error": error,
         "values": values or {"role": user.role, "counsellor": str(user.counsellor_id or "")},  # type: ignore[attr-defined]
     }
-    return staff_page(request, "staff/account.html", context, 422 if error else 200)
+    return staff_page(request, "staff/account.html", context, status if error else 200)
 
 
 async def account(request: Request) -> Response:
@@ -71,7 +72,9 @@ async def account_role(request: Request) -> Response:
         )
     except accounts.AccountInvalid as problem:
         message = translate(request, ACCOUNT_MESSAGES[problem.code])
-        return await _account_page(request, user, message, {"role": role, "counsellor": counsellor})
+        values = {"role": role, "counsellor": counsellor}
+        status = 409 if problem.code == "last_admin" else 422
+        return await _account_page(request, user, message, values, status)
     return RedirectResponse(f"{USERS}/{user.id}?done=role", status_code=303)
 
 

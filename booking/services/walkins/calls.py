@@ -51,6 +51,7 @@ async def call_next(
     now: datetime,
     rules: fairness.Rules,
     *,
+    actor: str,
     anyway: bool = False,
     room: str | None = None,
 ) -> Called:
@@ -101,7 +102,7 @@ async def call_next(
         so_far = await fairness.tally(location, month, rules, organisations=here.organisations)
         candidate = balance.Candidate(counsellor.id, here.code_of(me), 0, now)
         decision = balance.choose([candidate], weights.values, so_far)
-        mine = await take(here, row, me, room_id, decision, weights, str(counsellor.id), mark)
+        mine = await take(here, row, me, room_id, decision, weights, actor, mark)
     return Called(mine)
 
 
@@ -226,6 +227,7 @@ async def act(
     counsellor: Counsellor,
     now: datetime,
     *,
+    actor: str,
     to_counsellor: int | None = None,
     to_organisation: int | None = None,
     outcome: Outcome | None = None,
@@ -273,12 +275,10 @@ async def act(
             await Booking.filter(id=booking_id, status=BOOKED).delete()
         elif booking_id and session:
             await Booking.filter(id=booking_id).update(**session)
-        await audit(str(counsellor.id), action, "ticket", ticket.id, "", now)
+        await audit(actor, action, "ticket", ticket.id, "", now)
         await ticket.refresh_from_db()
         if ticket.status == queue.WAITING:
-            await dispatch(
-                here or await floor(location, now), ticket, weights, rules, str(counsellor.id)
-            )
+            await dispatch(here or await floor(location, now), ticket, weights, rules, actor)
     return await Ticket.get(id=ticket.id)
 
 
