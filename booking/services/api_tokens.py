@@ -60,15 +60,14 @@ async def issue_token(
     if user.must_change_password:
         raise PasswordChangeRequired()
     token = secrets.token_urlsafe(32)
-    now = now.astimezone(UTC)
-    expires = now + TOKEN_LIFETIME
+    expires = now + TOKEN_LIFETIME  # answered in the caller's offset, stored in UTC
     async with in_transaction():
         record = await ApiToken.create(
             user=user,
             token_hash=_stored_hash(token),
             label=label,
-            created_at=now,
-            expires_at=expires,
+            created_at=now.astimezone(UTC),
+            expires_at=expires.astimezone(UTC),
         )
         summary = _summary(label, user.username)
         await audit(actor or user.username, "create", "api_token", record.id, summary, now)
