@@ -84,6 +84,25 @@ async def test_the_pages_say_why_a_demotion_is_refused(staff: Service) -> None:
     assert (await StaffUser.get(id=own.id)).active
 
 
+async def test_taking_administration_away_asks_first(staff: Service) -> None:
+    other = await second_admin(staff)
+    await sign_in(staff.client, "admin")
+    page = await staff.client.get(f"/staff/users/{other.id}?lang=en")
+    form = {"role": "reception", "counsellor": "", "csrf": csrf_of(page.text)}
+    question = await staff.client.post(f"/staff/users/{other.id}/role", data=form)
+    assert question.status_code == 200
+    assert "Take administration away from admin2?" in question.text
+    assert 'name="confirmed" value="1"' in question.text
+    assert (await StaffUser.get(id=other.id)).role == ADMIN  # the question changes nothing
+    confirmed = await staff.client.post(
+        f"/staff/users/{other.id}/role", data={**form, "confirmed": "1"}
+    )
+    assert confirmed.status_code == 303
+    assert (await StaffUser.get(id=other.id)).role == "reception"
+    entry = await AuditEntry.get(action="change", record_id=str(other.id))
+    assert (entry.actor, entry.summary) == ("admin", "role admin: -> reception:")
+
+
 async def new_token(staff: Service, **form: str) -> tuple[int, str]:
     page = await staff.client.get("/staff/tokens?lang=en")
     response = await staff.client.post(

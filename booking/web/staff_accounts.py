@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from booking.models import ROLES, Counsellor, StaffUser
+from booking.models import ADMIN, ROLES, Counsellor, StaffUser
 from booking.services import accounts
 from booking.web import params
 from booking.web.auth import request_time, staff_page, staff_route
@@ -66,6 +66,10 @@ async def account_role(request: Request) -> Response:
     form = await request.form()
     role, counsellor = str(form.get("role", "")), str(form.get("counsellor", ""))
     counsellor_id = params.record_id(counsellor)
+    if user.role == ADMIN and role in ROLES and role != ADMIN and form.get("confirmed") != "1":
+        # Taking administration away is not undone by the account itself: ask first.
+        context = {"target": user, "role": role, "counsellor": counsellor}
+        return staff_page(request, "staff/account_role_confirm.html", context)
     try:
         await accounts.change_role(
             user.id, role, counsellor_id, request.state.user.username, request_time(request)
