@@ -8,7 +8,8 @@ import io
 import re
 from datetime import UTC, datetime, timedelta
 
-from booking.models import AuditEntry, Counsellor, StaffUser
+from booking.models import AuditEntry, Counsellor, Location, StaffUser
+from booking.services import fairness, walkins
 from booking.services.accounts import audit
 from tests.conftest import Service, at
 from tests.test_schedule import bearer
@@ -43,6 +44,19 @@ async def test_desk_actions_are_recorded_under_the_account_that_pressed(staff: S
         for e in await AuditEntry.filter(record_type="ticket", record_id=str(ticket["id"]))
     }
     assert actors == {"register": "reception", "call": "awo1", "start": "awo1", "finish": "awo1"}
+
+
+async def test_a_call_from_a_script_is_recorded_under_the_counsellors_account(
+    staff: Service,
+) -> None:
+    staff.clock.now = at(9)
+    await register(staff, await bearer(staff, "reception"))
+    location = await Location.get(code="hsc")
+    rules = fairness.Rules.of(staff.settings)
+    called = await walkins.call_next(await deniz(), location, staff.clock.now, rules, anyway=True)
+    assert called.ticket is not None
+    entry = await AuditEntry.get(action="call", record_id=str(called.ticket.id))
+    assert entry.actor == "awo1"
 
 
 async def test_the_log_names_people_and_records_in_local_time(staff: Service) -> None:

@@ -73,11 +73,9 @@ async def test_two_counsellors_calling_at_once_get_different_tickets(service: Se
     first, second, again = (
         called.ticket
         for called in await asyncio.gather(
-            walkins.call_next(aylin, location, service.clock.now, RULES, actor="test", anyway=True),
-            walkins.call_next(jonas, location, service.clock.now, RULES, actor="test", anyway=True),
-            walkins.call_next(
-                aylin, location, service.clock.now, RULES, actor="test", anyway=True
-            ),  # twice
+            walkins.call_next(aylin, location, service.clock.now, RULES, anyway=True),
+            walkins.call_next(jonas, location, service.clock.now, RULES, anyway=True),
+            walkins.call_next(aylin, location, service.clock.now, RULES, anyway=True),  # twice
         )
     )
     assert first is not None and second is not None and again is not None
@@ -112,19 +110,15 @@ async def test_call_next_serves_the_one_who_pressed(service: Service) -> None:
     await at_desk(aylin, deniz, now=service.clock.now)
     await weigh(service.clock.now, awo=1000.0, lhh=0.001)
     await register(service, language="tr")
-    pressed = await walkins.call_next(
-        aylin, location, service.clock.now, RULES, actor="test", anyway=True
-    )
+    pressed = await walkins.call_next(aylin, location, service.clock.now, RULES, anyway=True)
     assert pressed.ticket is not None and pressed.ticket.counsellor_id == aylin.id  # type: ignore[attr-defined]
     assert pressed.ticket.room_id is not None  # type: ignore[attr-defined]
     call = await AuditEntry.get(action="call", record_id=str(pressed.ticket.id))
-    assert call.actor == "test"  # whoever pressed, as the web layer passes it
+    assert call.actor == str(aylin.id)
     booking = await Booking.get(id=pressed.ticket.booking_id)  # type: ignore[attr-defined]
     assert booking.allocation is not None and booking.allocation["organisation"] == "lhh"
     # Deniz's own press finds nothing: he goes on the ready list.
-    nothing = await walkins.call_next(
-        deniz, location, service.clock.now, RULES, actor="test", anyway=True
-    )
+    nothing = await walkins.call_next(deniz, location, service.clock.now, RULES, anyway=True)
     assert nothing.ticket is None and nothing.ready
     assert (await Counsellor.get(id=deniz.id)).ready_since is not None
 
@@ -138,9 +132,7 @@ async def test_a_new_ticket_goes_to_the_ready_counsellor_furthest_behind(service
     aylin, deniz = await person("Aylin K."), await person("Deniz Y.")
     await weigh(service.clock.now, awo=1000.0, lhh=0.001)
     for someone in (aylin, deniz):
-        assert (
-            await walkins.call_next(someone, location, service.clock.now, RULES, actor="test")
-        ).ready
+        assert (await walkins.call_next(someone, location, service.clock.now, RULES)).ready
     first = await register(service, language="tr")
     handed = await Ticket.get(id=first.ticket.id)
     assert handed.status == queue.CALLED and handed.counsellor_id == deniz.id  # type: ignore[attr-defined]
@@ -165,13 +157,13 @@ async def test_readiness_ends_after_an_hour_a_booked_session_or_leaving(service:
     service.clock.now = at(9, 5)
     location = await hsc()
     aylin = await person("Aylin K.")
-    assert (await walkins.call_next(aylin, location, service.clock.now, RULES, actor="test")).ready
+    assert (await walkins.call_next(aylin, location, service.clock.now, RULES)).ready
     service.clock.now = at(10, 6)  # more than an hour later
     late = await register(service, language="tr")
     assert (await Ticket.get(id=late.ticket.id)).status == queue.WAITING
     await Ticket.filter(id=late.ticket.id).update(status=queue.CLOSED)
     # Ready again; then she leaves the desk: off the list.
-    assert (await walkins.call_next(aylin, location, service.clock.now, RULES, actor="test")).ready
+    assert (await walkins.call_next(aylin, location, service.clock.now, RULES)).ready
     await desk.leave(aylin, "aylin", service.clock.now)
     gone = await register(service, language="tr")
     assert (await Ticket.get(id=gone.ticket.id)).status == queue.WAITING
@@ -191,11 +183,9 @@ async def test_a_booked_session_soon_holds_the_call(service: Service) -> None:
     service.clock.now = at(10, 5)  # 25 minutes before it: less than a session takes
     await register(service, language="tr")
     with pytest.raises(walkins.Held):
-        await walkins.call_next(deniz, await hsc(), service.clock.now, RULES, actor="test")
+        await walkins.call_next(deniz, await hsc(), service.clock.now, RULES)
     called = (
-        await walkins.call_next(
-            deniz, await hsc(), service.clock.now, RULES, actor="test", anyway=True
-        )
+        await walkins.call_next(deniz, await hsc(), service.clock.now, RULES, anyway=True)
     ).ticket
     assert called is not None
 
@@ -207,38 +197,30 @@ async def test_serving_parking_and_finishing(service: Service) -> None:
     second = await register(service)
     aylin = await person("Aylin K.")
     called = (
-        await walkins.call_next(
-            aylin, location, service.clock.now, RULES, actor="test", anyway=True
-        )
+        await walkins.call_next(aylin, location, service.clock.now, RULES, anyway=True)
     ).ticket
     assert called is not None and called.id == first.ticket.id
     # Called to the immigration counter: parked, and the session counts for nobody.
-    parked = await walkins.act(called.id, "park", aylin, service.clock.now, actor="test")
+    parked = await walkins.act(called.id, "park", aylin, service.clock.now)
     assert parked.status == queue.PARKED
     assert not await Booking.exists(id=called.booking_id)  # type: ignore[attr-defined]
     with pytest.raises(NotChangeable):
-        await walkins.act(
-            called.id, "park", aylin, service.clock.now, actor="test"
-        )  # twice changes nothing
+        await walkins.act(called.id, "park", aylin, service.clock.now)  # twice changes nothing
     # Back again: it comes before the ticket that arrived after it.
-    await walkins.act(called.id, "resume", aylin, service.clock.now, actor="test")
+    await walkins.act(called.id, "resume", aylin, service.clock.now)
     status = await walkins.status(first.token, service.clock.now)
     assert (
         status.position == 1
         and (await walkins.status(second.token, service.clock.now)).position == 2
     )
-    again = (
-        await walkins.call_next(
-            aylin, location, service.clock.now, RULES, actor="test", anyway=True
-        )
-    ).ticket
+    again = (await walkins.call_next(aylin, location, service.clock.now, RULES, anyway=True)).ticket
     # A fresh count after the resume: its first call of the new round.
     assert again is not None and again.id == first.ticket.id and again.calls == 1
     service.clock.now = at(10, 7)
-    started = await walkins.act(again.id, "start", aylin, service.clock.now, actor="test")
+    started = await walkins.act(again.id, "start", aylin, service.clock.now)
     assert started.status == queue.SERVING
     service.clock.now = at(10, 40)
-    done = await walkins.act(again.id, "finish", aylin, service.clock.now, actor="test")
+    done = await walkins.act(again.id, "finish", aylin, service.clock.now)
     assert done.status == queue.DONE
     session = await Booking.get(id=done.booking_id)  # type: ignore[attr-defined]
     # One row in the schedule for the ticket, not a cancelled duplicate for the parked call.
@@ -259,36 +241,24 @@ async def test_transfer_and_no_show(service: Service) -> None:
     ticket = await register(service)
     aylin, jonas = await person("Aylin K."), await person("Jonas M.")
     called = (
-        await walkins.call_next(
-            aylin, location, service.clock.now, RULES, actor="test", anyway=True
-        )
+        await walkins.call_next(aylin, location, service.clock.now, RULES, anyway=True)
     ).ticket
     assert called is not None
     with pytest.raises(Invalid):  # Jonas is not at his desk: the ticket would wait for nobody
-        await walkins.act(
-            called.id, "transfer", aylin, service.clock.now, actor="test", to_counsellor=jonas.id
-        )
+        await walkins.act(called.id, "transfer", aylin, service.clock.now, to_counsellor=jonas.id)
     await Counsellor.filter(id=jonas.id).update(
         desk_location_id=location.id, desk_since=service.clock.now
     )
-    await walkins.act(
-        called.id, "transfer", aylin, service.clock.now, actor="test", to_counsellor=jonas.id
-    )
+    await walkins.act(called.id, "transfer", aylin, service.clock.now, to_counsellor=jonas.id)
     assert (
-        await walkins.call_next(
-            aylin, location, service.clock.now, RULES, actor="test", anyway=True
-        )
+        await walkins.call_next(aylin, location, service.clock.now, RULES, anyway=True)
     ).ticket is None
-    taken = (
-        await walkins.call_next(
-            jonas, location, service.clock.now, RULES, actor="test", anyway=True
-        )
-    ).ticket
+    taken = (await walkins.call_next(jonas, location, service.clock.now, RULES, anyway=True)).ticket
     assert taken is not None and taken.id == ticket.ticket.id
     with pytest.raises(NotChangeable):  # not after one call and a moment
-        await walkins.act(taken.id, "no-show", jonas, service.clock.now, actor="test")
+        await walkins.act(taken.id, "no-show", jonas, service.clock.now)
     service.clock.now += timedelta(minutes=queue.DEFAULT_NO_SHOW.minutes)
-    gone = await walkins.act(taken.id, "no-show", jonas, service.clock.now, actor="test")
+    gone = await walkins.act(taken.id, "no-show", jonas, service.clock.now)
     assert gone.status == queue.NO_SHOW
 
 
@@ -330,7 +300,7 @@ async def test_display_names_nobody(service: Service) -> None:
     service.clock.now = at(10, 5)
     await register(service, name="Amina")
     aylin = await person("Aylin K.")
-    await walkins.call_next(aylin, await hsc(), service.clock.now, RULES, actor="test", anyway=True)
+    await walkins.call_next(aylin, await hsc(), service.clock.now, RULES, anyway=True)
     calls = await walkins.display(await hsc(), service.clock.now)
     assert [c.label for c in calls] == ["W 001"]
     assert "Amina" not in repr(calls)
@@ -388,19 +358,15 @@ async def test_a_colleague_with_a_booked_session_soon_is_not_handed_a_walk_in(
     service.clock.now = at(10, 5)
     aylin, deniz = await person("Aylin K."), await person("Deniz Y.")
     await weigh(service.clock.now, awo=1000.0, lhh=0.001)
-    assert (await walkins.call_next(aylin, location, service.clock.now, RULES, actor="test")).ready
-    assert (
-        await walkins.call_next(
-            deniz, location, service.clock.now, RULES, actor="test", anyway=True
-        )
-    ).ready
+    assert (await walkins.call_next(aylin, location, service.clock.now, RULES)).ready
+    assert (await walkins.call_next(deniz, location, service.clock.now, RULES, anyway=True)).ready
     first = await register(service, language="tr")
     taken = await Ticket.get(id=first.ticket.id)
     assert taken.counsellor_id == aylin.id  # type: ignore[attr-defined]
 
     for action in ("start", "finish"):
-        await walkins.act(taken.id, action, aylin, service.clock.now, actor="test")
-    assert (await walkins.call_next(aylin, location, service.clock.now, RULES, actor="test")).ready
+        await walkins.act(taken.id, action, aylin, service.clock.now)
+    assert (await walkins.call_next(aylin, location, service.clock.now, RULES)).ready
     await Booking.filter(reference=booked.json()["reference"]).update(status=CANCELLED)
     second = await register(service, language="tr")
     handed = await Ticket.get(id=second.ticket.id)
