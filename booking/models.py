@@ -354,9 +354,13 @@ class ApiToken(Model):
         "models.StaffUser", related_name="tokens", on_delete=fields.CASCADE
     )
     token_hash = fields.CharField(max_length=64, unique=True)
+    # What the token is for ("Display hall B"), given when an admin makes it in the browser.
+    label = fields.CharField(max_length=100, default="", db_default="")
     created_at = fields.DatetimeField()
     expires_at = fields.DatetimeField()
     revoked_at = fields.DatetimeField(null=True)
+    # Written at most every few minutes (booking/services/api_tokens.py), not on every request.
+    last_used_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "api_token"

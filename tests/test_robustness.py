@@ -34,7 +34,7 @@ from booking.models import (
     StaffUser,
     WorkShift,
 )
-from booking.services import accounts, outbox
+from booking.services import api_tokens, outbox
 from tests.conftest import DATABASES, NOW, Clock, Service, at, clear_database, make_settings
 
 TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=30)
@@ -71,10 +71,10 @@ def client(request: pytest.FixtureRequest, migrated: dict[str, str]) -> Iterator
             await load_demo()
             await load_demo_accounts("fuzz-password-1")
             admin = await StaffUser.get(username="admin")
-            ADMIN_TOKEN["current"] = (await accounts.issue_token(admin, NOW)).token
+            ADMIN_TOKEN["current"] = (await api_tokens.issue_token(admin, NOW)).token
             for username in ("reception", "awo1"):  # the walk-in queue's roles
                 user = await StaffUser.get(username=username)
-                ROLE_TOKENS[username] = (await accounts.issue_token(user, NOW)).token
+                ROLE_TOKENS[username] = (await api_tokens.issue_token(user, NOW)).token
 
         assert test_client.portal is not None
         test_client.portal.call(prepare)

@@ -15,7 +15,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from booking.db import connection_label
 from booking.models import Booking, Counsellor, Location, StaffUser
-from booking.services import accounts, fairness, schedule, walkins
+from booking.services import accounts, api_tokens, fairness, schedule, walkins
 from booking.services.walkins import WalkInForm
 from tests.conftest import Service, at
 from tests.test_schedule import bearer
@@ -116,7 +116,7 @@ async def test_every_stored_instant_is_utc(staff: Service) -> None:
     await walkins.call_next(someone, location, at(9), fairness.DEFAULT_RULES, anyway=True)
     user = await StaffUser.get(username="admin")
     await accounts.start_session(user, at(9))
-    await accounts.issue_token(user, at(9))
+    await api_tokens.issue_token(user, at(9))
 
     stored = await _stored_offsets(staff)
     assert set(stored) >= WRITTEN, WRITTEN - set(stored)

@@ -1,5 +1,6 @@
 """Staff accounts: passwords (argon2id, hashed off the event loop), sign-in with throttling,
-server-side sessions, API tokens, the audit log."""
+server-side sessions, what administrators change on accounts, the audit log. (API tokens:
+booking/services/api_tokens.py.)"""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import hashlib
 import re
 import secrets
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -21,6 +21,7 @@ from booking.access import Principal
 from booking.errors import DomainError
 from booking.i18n import STAFF_LANGUAGES
 from booking.models import (
+    ADMIN,
     COUNSELLOR,
     ROLES,
     ApiToken,
@@ -55,7 +56,6 @@ FAILURE_WINDOW = timedelta(minutes=15)
 # forward at most every SESSION_REFRESH, so that not every request writes.
 SESSION_LIFETIME = timedelta(hours=10)
 SESSION_REFRESH = timedelta(minutes=5)
-TOKEN_LIFETIME = timedelta(days=90)
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 MIN_PASSWORD_LENGTH = 10
 
@@ -68,21 +68,10 @@ class Throttled(DomainError):
     code = "throttled"
 
 
-class PasswordChangeRequired(DomainError):
-    code = "password_change_required"
-
-
 class AccountInvalid(DomainError):
     def __init__(self, code: str) -> None:
         super().__init__(code)
         self.code = code
-
-
-@dataclass(frozen=True)
-class IssuedToken:
-    token: str
-    role: str
-    expires: datetime
 
 
 def _key(text: str) -> str:
@@ -326,25 +315,48 @@ async def reset_password(user_id: int, actor: str, now: datetime) -> str:
     return temporary
 
 
+async def _active_admins() -> list[StaffUser]:
+    """Every active administrator, their rows locked until commit: two administrators taking
+    each other's role at the same moment take turns, and the second sees who is left.
+    (SQLite runs one transaction at a time anyway.)"""
+    return await StaffUser.filter(role=ADMIN, active=True).order_by("id").select_for_update()
+
+
+def _refuse_lock_out(user: StaffUser, admins: list[StaffUser], actor: str) -> None:
+    """Taking away ``user``'s role or account: never one's own (the actor would lock
+    themselves out), never the last active administrator's (nobody could manage accounts)."""
+    if user.username == actor:
+        raise AccountInvalid("own_account")
+    if user.role == ADMIN and user.active and not any(a.id != user.id for a in admins):
+        raise AccountInvalid("last_admin")
+
+
 async def change_role(
     user_id: int, role: str, counsellor_id: int | None, actor: str, now: datetime
 ) -> None:
     """A new role (and counsellor profile). Permissions are read on every request, so the
-    account's sessions and tokens carry the new role at once."""
+    account's sessions and tokens carry the new role at once. AccountInvalid for one's own
+    role and for the last active administrator's."""
     counsellor_id = await _role_and_profile(role, counsellor_id)
     async with in_transaction():
+        admins = await _active_admins()
         user = await StaffUser.get(id=user_id)
         before = f"{user.role}:{user.counsellor_id or ''}"  # type: ignore[attr-defined]
         after = f"{role}:{counsellor_id or ''}"
         if before == after:
             return
+        _refuse_lock_out(user, admins, actor)
         await StaffUser.filter(id=user_id).update(role=role, counsellor_id=counsellor_id)
         await audit(actor, "change", "staff_user", user_id, f"role {before} -> {after}", now)
 
 
 async def set_active(user_id: int, active: bool, actor: str, now: datetime) -> None:
-    """Disabling ends the user's sessions and revokes their API tokens."""
+    """Disabling ends the user's sessions and revokes their API tokens; refused for one's own
+    account and for the last active administrator's."""
     async with in_transaction():
+        if not active:
+            admins = await _active_admins()  # first: then the account is read under the lock
+            _refuse_lock_out(await StaffUser.get(id=user_id), admins, actor)
         await StaffUser.filter(id=user_id).update(
             active=active, session_version=F("session_version") + 1
         )
@@ -358,31 +370,6 @@ async def remember_language(user: StaffUser, language: str) -> None:
     if language in STAFF_LANGUAGES and language != user.language:
         await StaffUser.filter(id=user.id).update(language=language)
         user.language = language
-
-
-async def issue_token(user: StaffUser, now: datetime) -> IssuedToken:
-    """A new API token; refused while the account must first replace a reset password."""
-    if user.must_change_password:
-        raise PasswordChangeRequired()
-    token = secrets.token_urlsafe(32)
-    expires = now + TOKEN_LIFETIME
-    await ApiToken.create(user=user, token_hash=_key(token), created_at=now, expires_at=expires)
-    await audit(user.username, "create", "api_token", user.id, "", now)
-    return IssuedToken(token, user.role, expires)
-
-
-async def user_for_token(token: str, now: datetime) -> StaffUser | None:
-    record = await ApiToken.get_or_none(
-        token_hash=_key(token), revoked_at=None, expires_at__gt=now.astimezone(UTC)
-    ).prefetch_related("user")
-    if record is None or not record.user.active:
-        return None
-    return record.user
-
-
-async def revoke_token(token_id: int, actor: str, now: datetime) -> None:
-    await ApiToken.filter(id=token_id, revoked_at=None).update(revoked_at=now)
-    await audit(actor, "revoke", "api_token", token_id, "", now)
 
 
 async def audit(

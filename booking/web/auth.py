@@ -22,7 +22,7 @@ from starlette.routing import Route
 
 from booking.access import allowed
 from booking.models import StaffUser
-from booking.services import accounts
+from booking.services import accounts, api_tokens
 from booking.web.errors import error_page
 from booking.web.rendering import render
 
@@ -93,7 +93,7 @@ async def current_user(request: Request) -> StaffUser | None:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return None
-        return await accounts.user_for_token(token.strip(), request.app.state.clock())
+        return await api_tokens.user_for_token(token.strip(), request.app.state.clock())
     key, version = request.session.get("sid"), request.session.get("v")
     if not isinstance(key, str) or not isinstance(version, int):
         return None

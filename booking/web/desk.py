@@ -146,6 +146,7 @@ async def call_next(request: Request) -> Response:
             location,
             request_time(request),
             fairness.Rules.of(request.app.state.settings),
+            actor=request.state.principal.username,
             anyway=form.get("anyway") == "1",
             room=_room(form),
         )
@@ -207,6 +208,7 @@ async def act(request: Request) -> Response:
             action,
             counsellor,
             request_time(request),
+            actor=request.state.principal.username,
             to_counsellor=to_counsellor,
             to_organisation=to_organisation,
             no_show=rule,

@@ -1,4 +1,5 @@
-"""Staff sign-in and account pages; the token API for devices and integrations."""
+"""Staff sign-in and account pages; the token API for devices and integrations. (One account:
+staff_accounts.py; API tokens in the browser: staff_tokens.py; the audit log: audit_log.py.)"""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from booking.errors import DomainError
-from booking.models import ROLES, ApiToken, AuditEntry, Counsellor, StaffUser
-from booking.services import accounts, desk
+from booking.models import ROLES, Counsellor, StaffUser
+from booking.services import accounts, api_tokens, desk
 from booking.web import params
 from booking.web.auth import (
     PASSWORD_PAGE,
@@ -23,8 +24,6 @@ from booking.web.auth import (
 from booking.web.errors import BadRequest, error_page
 from booking.web.rendering import translate
 from booking.web.staff_messages import ACCOUNT_MESSAGES
-
-AUDIT_PAGE_SIZE = 50
 
 
 def _client(request: Request) -> str:
@@ -132,40 +131,17 @@ async def user_active(request: Request) -> Response:
     if user is None:
         return error_page(request, "not_found", 404)
     if request.method == "GET":
-        return staff_page(request, "staff/user_confirm.html", {"target": user})
-    if user.id == request.state.user.id:
-        return error_page(request, "forbidden", 403)  # an admin cannot lock themselves out
+        return staff_page(request, "staff/user_confirm.html", {"target": user, "error": None})
     form = await request.form()
-    await accounts.set_active(
-        user.id, form.get("active") == "1", request.state.user.username, request_time(request)
-    )
+    try:
+        await accounts.set_active(
+            user.id, form.get("active") == "1", request.state.user.username, request_time(request)
+        )
+    except accounts.AccountInvalid as problem:  # oneself, or the last administrator
+        context = {"target": user, "error": translate(request, ACCOUNT_MESSAGES[problem.code])}
+        status = 403 if problem.code == "own_account" else 409
+        return staff_page(request, "staff/user_confirm.html", context, status)
     return RedirectResponse("/staff/users?done=changed", status_code=303)
-
-
-async def tokens(request: Request) -> Response:
-    listing = await ApiToken.all().order_by("-created_at").prefetch_related("user").limit(200)
-    return staff_page(
-        request, "staff/tokens.html", {"tokens": listing, "now": request_time(request)}
-    )
-
-
-async def token_revoke(request: Request) -> Response:
-    await accounts.revoke_token(
-        request.path_params["token_id"], request.state.user.username, request_time(request)
-    )
-    return RedirectResponse("/staff/tokens?done=revoked", status_code=303)
-
-
-async def audit(request: Request) -> Response:
-    page = params.page_number(request.query_params.get("page"))
-    query = AuditEntry.all().order_by("-at", "-id")
-    total = await query.count()
-    entries = await query.offset((page - 1) * AUDIT_PAGE_SIZE).limit(AUDIT_PAGE_SIZE)
-    return staff_page(
-        request,
-        "staff/audit.html",
-        {"entries": entries, "page": page, "more": page * AUDIT_PAGE_SIZE < total},
-    )
 
 
 async def api_token(request: Request) -> Response:
@@ -189,8 +165,8 @@ async def api_token(request: Request) -> Response:
     except DomainError:
         return JSONResponse({"error": "bad_credentials"}, status_code=401)
     try:
-        issued = await accounts.issue_token(user, request_time(request))
-    except accounts.PasswordChangeRequired:
+        issued = await api_tokens.issue_token(user, request_time(request))
+    except api_tokens.PasswordChangeRequired:
         return JSONResponse({"error": "password_change_required"}, status_code=403)
     return JSONResponse(
         {"token": issued.token, "role": issued.role, "expires": issued.expires.isoformat()}
@@ -212,10 +188,5 @@ routes = [
     staff_route(
         "/staff/users/{user_id:id}/active", user_active, "manage_users", methods=["GET", "POST"]
     ),
-    staff_route("/staff/tokens", tokens, "manage_tokens"),
-    staff_route(
-        "/staff/tokens/{token_id:id}/revoke", token_revoke, "manage_tokens", methods=["POST"]
-    ),
-    staff_route("/staff/audit", audit, "read_audit"),
     staff_route("/api/v1/auth/me", api_me, "staff_home"),
 ]

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from booking.models import ROLES, Counsellor, StaffUser
+from booking.models import ADMIN, ROLES, Counsellor, StaffUser
 from booking.services import accounts
 from booking.web import params
 from booking.web.auth import request_time, staff_page, staff_route
@@ -36,6 +36,7 @@ async def _account_page(
     user: StaffUser,
     error: str | None = None,
     values: dict[str, Any] | None = None,
+    status: int = 422,
 ) -> Response:
     context = {
         "target": user,
@@ -46,7 +47,7 @@ async def _account_page(
         "error": error,
         "values": values or {"role": user.role, "counsellor": str(user.counsellor_id or "")},  # type: ignore[attr-defined]
     }
-    return staff_page(request, "staff/account.html", context, 422 if error else 200)
+    return staff_page(request, "staff/account.html", context, status if error else 200)
 
 
 async def account(request: Request) -> Response:
@@ -65,13 +66,19 @@ async def account_role(request: Request) -> Response:
     form = await request.form()
     role, counsellor = str(form.get("role", "")), str(form.get("counsellor", ""))
     counsellor_id = params.record_id(counsellor)
+    if user.role == ADMIN and role in ROLES and role != ADMIN and form.get("confirmed") != "1":
+        # Taking administration away is not undone by the account itself: ask first.
+        context = {"target": user, "role": role, "counsellor": counsellor}
+        return staff_page(request, "staff/account_role_confirm.html", context)
     try:
         await accounts.change_role(
             user.id, role, counsellor_id, request.state.user.username, request_time(request)
         )
     except accounts.AccountInvalid as problem:
         message = translate(request, ACCOUNT_MESSAGES[problem.code])
-        return await _account_page(request, user, message, {"role": role, "counsellor": counsellor})
+        values = {"role": role, "counsellor": counsellor}
+        status = 409 if problem.code == "last_admin" else 422
+        return await _account_page(request, user, message, values, status)
     return RedirectResponse(f"{USERS}/{user.id}?done=role", status_code=303)
 
 

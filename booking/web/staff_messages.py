@@ -44,6 +44,22 @@ ACCOUNT_MESSAGES: dict[str, str] = {
     "username_taken": N_("This user name is taken."),
     "role_invalid": N_("Please choose a role."),
     "counsellor_required": N_("A counsellor account needs a counsellor profile."),
+    "own_account": N_(
+        "You cannot take away your own administrator role or disable your own account: "
+        "another administrator can."
+    ),
+    "last_admin": N_(
+        "This is the last active administrator. Make another account an administrator first."
+    ),
+}
+
+TOKEN_MESSAGES: dict[str, str] = {
+    "label_required": N_("Please give the token a name, for example the device it is for."),
+    "label_long": N_("Please use at most 100 characters."),
+    "owner_invalid": N_("Please choose an account from the list."),
+    "owner_must_change": N_(
+        "This account must first choose a new password: its password was reset."
+    ),
 }
 
 OUTCOME_MESSAGES: dict[str, str] = {

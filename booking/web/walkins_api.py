@@ -141,6 +141,7 @@ async def call_next(request: Request) -> Response:
                 location,
                 request_time(request),
                 fairness.Rules.of(request.app.state.settings),
+                actor=request.state.principal.username,
                 anyway=anyway,
                 room=room,
             )
@@ -246,6 +247,7 @@ async def act(request: Request) -> Response:
         action,
         counsellor,
         request_time(request),
+        actor=request.state.principal.username,
         to_counsellor=to_counsellor,
         to_organisation=to_organisation,
         outcome=outcome,

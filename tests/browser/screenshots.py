@@ -203,7 +203,8 @@ async def walk_ins(browser: Browser, live: LiveService, camera: Camera) -> None:
 
 
 async def staff_pages(browser: Browser, live: LiveService, camera: Camera) -> None:
-    """The coordinator's views: the next working day's schedule, statistics, fair shares."""
+    """The coordinator's views: the next working day's schedule, statistics, fair shares, the
+    audit log."""
     day = next_working_day(datetime.now(ZONE).date())
     context = await new_context(browser, "de", viewport=DESKTOP, device_scale_factor=1)
     try:
@@ -215,6 +216,8 @@ async def staff_pages(browser: Browser, live: LiveService, camera: Camera) -> No
         await camera.shoot(page, "staff-statistics")
         await page.goto(f"{live.base_url}/staff/fairness")
         await camera.shoot(page, "staff-fairness")
+        await page.goto(f"{live.base_url}/staff/audit")  # the morning's calls, by name
+        await camera.shoot(page, "audit-log")
         await coordinator_figures(page, live, camera)
     finally:
         await context.close()

@@ -19,7 +19,16 @@ from tortoise.transactions import in_transaction
 
 from booking import balance, queue
 from booking.errors import Invalid, NotChangeable, NotFound
-from booking.models import ATTENDED, BOOKED, NO_SHOW, Booking, Counsellor, Location, Ticket
+from booking.models import (
+    ATTENDED,
+    BOOKED,
+    NO_SHOW,
+    Booking,
+    Counsellor,
+    Location,
+    StaffUser,
+    Ticket,
+)
 from booking.schedule import Outcome
 from booking.services import fairness
 from booking.services.accounts import audit
@@ -37,6 +46,16 @@ from booking.services.walkins.taking import dispatch, take, weights_now
 ACTIONS = queue.ACTIONS
 
 
+async def acting_account(counsellor: Counsellor, actor: str | None) -> str:
+    """Whom the audit log names for a press at the counsellor's desk: the user name the web
+    layer passes; else the counsellor's own account (the desk is theirs); their id only where
+    they have none (scripts, tests)."""
+    if actor is not None:
+        return actor
+    account = await StaffUser.filter(counsellor_id=counsellor.id).order_by("id").first()
+    return account.username if account is not None else str(counsellor.id)
+
+
 @dataclass(frozen=True)
 class Called:
     """What one press of "call next" did."""
@@ -51,6 +70,7 @@ async def call_next(
     now: datetime,
     rules: fairness.Rules,
     *,
+    actor: str | None = None,
     anyway: bool = False,
     room: str | None = None,
 ) -> Called:
@@ -58,7 +78,9 @@ async def call_next(
     them at their desk. A double click returns the ticket they already hold. When nothing
     fits they go on the ready list: a ticket that becomes callable later is called for them
     (or a ready colleague, as the balance decides). Raises Held when their next booked session
-    begins sooner than a typical session lasts, RoomNeeded when no room is known for them."""
+    begins sooner than a typical session lasts, RoomNeeded when no room is known for them.
+    ``actor``: who pressed, for the audit log (see acting_account)."""
+    actor = await acting_account(counsellor, actor)
     room_id = await desk_room(counsellor, location, now, room)
     weights = await weights_now(location, now, rules)
     utc_now = now.astimezone(UTC)
@@ -101,7 +123,7 @@ async def call_next(
         so_far = await fairness.tally(location, month, rules, organisations=here.organisations)
         candidate = balance.Candidate(counsellor.id, here.code_of(me), 0, now)
         decision = balance.choose([candidate], weights.values, so_far)
-        mine = await take(here, row, me, room_id, decision, weights, str(counsellor.id), mark)
+        mine = await take(here, row, me, room_id, decision, weights, actor, mark)
     return Called(mine)
 
 
@@ -230,6 +252,7 @@ async def act(
     counsellor: Counsellor,
     now: datetime,
     *,
+    actor: str | None = None,
     to_counsellor: int | None = None,
     to_organisation: int | None = None,
     outcome: Outcome | None = None,
@@ -240,9 +263,10 @@ async def act(
     conditional UPDATE under the lock, so a repeated click changes nothing twice.
     NotChangeable when the ticket is not in a state the action applies to (or "did not come"
     comes too early). A ticket that becomes callable again (resumed, transferred) goes to a
-    ready counsellor who fits at once."""
+    ready counsellor who fits at once. ``actor``: who pressed (see acting_account)."""
     if action not in queue.TRANSITIONS:
         raise NotFound()
+    actor = await acting_account(counsellor, actor)
     ticket = await _ticket_for(ticket_id)
     location: Location = ticket.location
     utc_now = now.astimezone(UTC)
@@ -277,12 +301,10 @@ async def act(
             await Booking.filter(id=booking_id, status=BOOKED).delete()
         elif booking_id and session:
             await Booking.filter(id=booking_id).update(**session)
-        await audit(str(counsellor.id), action, "ticket", ticket.id, "", now)
+        await audit(actor, action, "ticket", ticket.id, "", now)
         await ticket.refresh_from_db()
         if ticket.status == queue.WAITING:
-            await dispatch(
-                here or await floor(location, now), ticket, weights, rules, str(counsellor.id)
-            )
+            await dispatch(here or await floor(location, now), ticket, weights, rules, actor)
     return await Ticket.get(id=ticket.id)
 
 
