@@ -26,18 +26,16 @@ from booking.conflicts import Plan, Replacement, Session
 from booking.errors import NotChangeable, NotFound, SlotTaken
 from booking.models import BOOKED, CANCELLED, Booking, OfficeAppointment, OutboxMessage
 from booking.notices import CANCEL_REASONS, DESK_CLOSED, NOBODY_FREE
-from booking.plan import room_for
 from booking.services import fairness, outbox
 from booking.services.accounts import audit
 from booking.services.admin import Busy
 from booking.services.admin_plans import load_plan, move_stranded, needing_attention
 from booking.services.bookings import (
-    _other_times,
-    _place,
     changeable,
     lock_location,
+    move_to_slot,
+    other_times,
     requested_organisation,
-    slot_key,
 )
 from booking.services.days import Day, load_day, local_date, whole_day_slots
 from booking.services.outbox import Mailer
@@ -119,7 +117,7 @@ async def window_times(booking: Booking, now: datetime) -> list[Slot]:
     a session without one: it moves to another day)."""
     if not changeable(booking, now) or booking.appointment_id is None:  # type: ignore[attr-defined]
         return []
-    return (await _other_times(booking, now))[1]
+    return (await other_times(booking, now))[1]
 
 
 async def _times(booking: Booking, when: date, now: datetime) -> tuple[Day, list[Slot]]:
@@ -131,7 +129,7 @@ async def _times(booking: Booking, when: date, now: datetime) -> tuple[Day, list
     if appointment_id is not None:
         appointment = await OfficeAppointment.get(id=appointment_id)
         if local_date(appointment.start, location) == when:
-            return await _other_times(booking, now)
+            return await other_times(booking, now)
     day = await load_day(location, when, exclude_booking_id=booking.id)
     if when < local_date(now, location):
         return day, []
@@ -172,32 +170,8 @@ async def move(
             slot = next((s for s in offered if s.start == start), None)
             if slot is None:
                 raise SlotTaken(offered)
+            await move_to_slot(booking, day, slot, balance_rules, now)
             counsellor_id: int = booking.counsellor_id  # type: ignore[attr-defined]
-            placement = None
-            if counsellor_id in slot.counsellor_ids:
-                organisation_id = day.organisation_ids[counsellor_id]
-                room_id = room_for(day.shifts.get(counsellor_id, []), slot.interval)
-            else:
-                placement, organisation_id, room_id = await _place(
-                    booking.location,
-                    day,
-                    slot,
-                    balance_rules,
-                    now,
-                    requested=requested_organisation(booking),
-                    exclude_booking_id=booking.id,
-                )
-                counsellor_id = placement.decision.counsellor_id
-            booking.counsellor_id = counsellor_id
-            booking.organisation_id = organisation_id
-            booking.room_id = room_id
-            booking.start = slot.start.astimezone(UTC)
-            booking.end = slot.end.astimezone(UTC)
-            booking.slot_key = slot_key(counsellor_id, slot.start)
-            booking.sequence += 1
-            await booking.save()
-            if placement is not None:
-                await fairness.record(booking, placement, now)
             await outbox.record_change(mailer, before, booking, now)
             summary = f"to {booking.start.isoformat()}, counsellor {counsellor_id}"
             await audit(actor, "move", "booking", booking.id, summary, now)

@@ -12,7 +12,7 @@ import hashlib
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
@@ -330,7 +330,7 @@ def changeable(booking: Booking, now: datetime) -> bool:
     return booking.status == BOOKED and booking.start > now
 
 
-async def _other_times(
+async def other_times(
     booking: Booking, now: datetime, when: date | None = None
 ) -> tuple[Day, list[Slot]]:
     """The day and the slots of the booking's office appointment, the booking left out of
@@ -399,11 +399,45 @@ async def reschedule_offer(booking: Booking, now: datetime) -> list[Slot]:
     if not movable(booking, now):
         return []
     if booking.appointment_id is not None:  # type: ignore[attr-defined]
-        return (await _other_times(booking, now))[1]
+        return (await other_times(booking, now))[1]
     offered: list[Slot] = []
     for when in move_days(booking, now):
         offered += (await _follow_up_times(booking, now, when))[1]
     return offered
+
+
+async def move_to_slot(
+    booking: Booking, day: Day, slot: Slot, balance_rules: fairness.Rules, now: datetime
+) -> None:
+    """Under the location's lock: the session moves to ``slot``. A counsellor free then keeps
+    it (and its place in the tally); otherwise the balancing rules choose again and the new
+    allocation is recorded."""
+    counsellor_id: int = booking.counsellor_id  # type: ignore[attr-defined]
+    placement = None
+    if counsellor_id in slot.counsellor_ids:
+        organisation_id = day.organisation_ids[counsellor_id]
+        room_id = room_for(day.shifts.get(counsellor_id, []), slot.interval)
+    else:
+        placement, organisation_id, room_id = await _place(
+            booking.location,
+            day,
+            slot,
+            balance_rules,
+            now,
+            requested=requested_organisation(booking),
+            exclude_booking_id=booking.id,
+        )
+        counsellor_id = placement.decision.counsellor_id
+    booking.counsellor_id = counsellor_id
+    booking.organisation_id = organisation_id
+    booking.room_id = room_id
+    booking.start = slot.start.astimezone(UTC)
+    booking.end = slot.end.astimezone(UTC)
+    booking.slot_key = slot_key(counsellor_id, slot.start)
+    booking.sequence += 1
+    await booking.save()
+    if placement is not None:
+        await fairness.record(booking, placement, now)
 
 
 async def reschedule(
@@ -428,36 +462,11 @@ async def reschedule(
                 raise NotChangeable()
             await limiter.reschedule(booking.id, now)
             before = await outbox.facts(booking)
-            day, offered = await _other_times(booking, now, local_date(start, booking.location))
+            day, offered = await other_times(booking, now, local_date(start, booking.location))
             slot = next((s for s in offered if s.start == start), None)
             if slot is None:
                 raise SlotTaken(offered)
-            counsellor_id: int = booking.counsellor_id  # type: ignore[attr-defined]
-            if counsellor_id in slot.counsellor_ids:
-                placement = None
-                organisation_id = day.organisation_ids[counsellor_id]
-                room_id = room_for(day.shifts.get(counsellor_id, []), slot.interval)
-            else:
-                placement, organisation_id, room_id = await _place(
-                    booking.location,
-                    day,
-                    slot,
-                    balance_rules,
-                    now,
-                    requested=requested_organisation(booking),
-                    exclude_booking_id=booking.id,
-                )
-                counsellor_id = placement.decision.counsellor_id
-            booking.counsellor_id = counsellor_id
-            booking.organisation_id = organisation_id
-            booking.room_id = room_id
-            booking.start = slot.start
-            booking.end = slot.end
-            booking.slot_key = slot_key(counsellor_id, slot.start)
-            booking.sequence += 1
-            await booking.save()
-            if placement is not None:
-                await fairness.record(booking, placement, now)
+            await move_to_slot(booking, day, slot, balance_rules, now)
             await outbox.record_change(mailer, before, booking, now)
     except IntegrityError:
         raise SlotTaken(await reschedule_offer(booking, now)) from None
