@@ -144,19 +144,21 @@ async def future_sessions(now: datetime) -> list[Session]:
     rows = await Booking.filter(status=BOOKED, start__gt=now.astimezone(UTC)).only(
         "id", "reference", "location_id", "counsellor_id", "start", "end", "topic", "language"
     )
-    return [
-        Session(
-            row.id,
-            row.reference,
-            row.location_id,  # type: ignore[attr-defined]
-            row.counsellor_id,  # type: ignore[attr-defined]
-            row.start,
-            row.end,
-            row.topic,
-            row.language,
-        )
-        for row in rows
-    ]
+    return [session_of(row) for row in rows]
+
+
+def session_of(booking: Booking) -> Session:
+    """The plain facts of a booked session that the plan checks decide on."""
+    return Session(
+        booking.id,
+        booking.reference,
+        booking.location_id,  # type: ignore[attr-defined]
+        booking.counsellor_id,  # type: ignore[attr-defined]
+        booking.start,
+        booking.end,
+        booking.topic,
+        booking.language,
+    )
 
 
 async def busy_around(sessions: Iterable[Session]) -> dict[int, list[Interval]]:

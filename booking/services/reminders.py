@@ -19,10 +19,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from booking.conflicts import Session, covered
+from booking.conflicts import covered
 from booking.models import BOOKED, Booking, OutboxMessage
 from booking.notices import REMINDER
-from booking.services.admin_plans import load_plan
+from booking.services.admin_plans import load_plan, session_of
 
 
 async def off(messages: Iterable[OutboxMessage], now: datetime) -> set[int]:
@@ -39,23 +39,7 @@ async def off(messages: Iterable[OutboxMessage], now: datetime) -> set[int]:
         )
     }
     plan = await load_plan(now)
-    on = {
-        b.id
-        for b in bookings.values()
-        if covered(
-            Session(
-                b.id,
-                b.reference,
-                b.location_id,  # type: ignore[attr-defined]
-                b.counsellor_id,  # type: ignore[attr-defined]
-                b.start,
-                b.end,
-                b.topic,
-                b.language,
-            ),
-            plan,
-        )
-    }
+    on = {b.id for b in bookings.values() if covered(session_of(b), plan)}
     return {message_id for message_id, booking_id in reminders.items() if booking_id not in on}
 
 
