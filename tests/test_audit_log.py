@@ -72,13 +72,16 @@ async def test_the_log_names_people_and_records_in_local_time(staff: Service) ->
     page = await staff.client.get("/staff/audit?lang=en")
     assert page.status_code == 200
     rows = table_rows(page.text)
-    assert rows[0].startswith("2026-11-20 12:05:00 Deniz Y. (awo1) finish")  # local, by name
+    # Local time, by name, and what was done in words.
+    assert rows[0].startswith("2026-11-20 12:05:00 Deniz Y. (awo1) session finished")
     assert any(
-        r.startswith("2026-11-20 12:00:00 Deniz Y. (awo1) desk_arrive")
-        and "Deniz Y." in r.split("desk_arrive")[1]
+        r.startswith("2026-11-20 12:00:00 Deniz Y. (awo1) at the desk")
+        and "Deniz Y." in r.split("at the desk")[1]
         for r in rows
     )
-    assert any("reset" in r and "Account" in r and "reception" in r for r in rows)
+    assert any("password reset" in r and "Account" in r and "reception" in r for r in rows)
+    german = table_rows((await staff.client.get("/staff/audit?lang=de")).text)
+    assert german[0].startswith("2026-11-20 12:05:00 Deniz Y. (awo1) Beratung beendet")
     assert "Times in Europe/Berlin" in page.text
     assert not re.search(rf">\s*{counsellor.id}\s*<", page.text)  # no bare ids where names are
 
@@ -145,7 +148,7 @@ async def test_the_filtered_log_as_csv(staff: Service) -> None:
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
     assert rows[0][0] == "When (Europe/Berlin)"
     assert len(rows) == 2
-    assert rows[1][:5] == ["2026-11-20 12:00:00", "Deniz Y.", "awo1", "desk_arrive", "Counsellor"]
+    assert rows[1][:5] == ["2026-11-20 12:00:00", "Deniz Y.", "awo1", "at the desk", "Counsellor"]
     assert rows[1][6] == "Deniz Y." and rows[1][7] == "'=cmd"  # a typed text never runs
     bad = await staff.client.get("/staff/audit.csv?to=yesterday&lang=en")
     assert bad.status_code == 422

@@ -41,6 +41,48 @@ FILTER_MESSAGES: dict[str, str] = {
     "day_order": N_("The first day must not come after the last day."),
 }
 
+# What was done, in the reader's language (an action not listed shows as stored).
+ACTION_LABELS: dict[str, str] = {
+    "activate": N_("activated"),
+    "deactivate": N_("deactivated"),
+    "enable": N_("enabled"),
+    "disable": N_("disabled"),
+    "add_block": N_("block added"),
+    "remove_block": N_("block removed"),
+    "add_exception": N_("absence or extra hours added"),
+    "remove_exception": N_("absence or extra hours removed"),
+    "anonymise": N_("anonymised"),
+    "call": N_("called"),
+    "recall": N_("called again"),
+    "start": N_("session started"),
+    "finish": N_("session finished"),
+    "no-show": N_("did not come"),
+    "park": N_("to the office counter"),
+    "resume": N_("back in the queue"),
+    "transfer": N_("transferred"),
+    "cancel": N_("cancelled"),
+    "change": N_("changed"),
+    "check_in": N_("checked in"),
+    "close_day": N_("day closed"),
+    "open_day": N_("day opened"),
+    "create": N_("created"),
+    "update": N_("updated"),
+    "desk_arrive": N_("at the desk"),
+    "desk_leave": N_("left the desk"),
+    "desk_ready": N_("ready for walk-ins"),
+    "desk_not_ready": N_("not ready for walk-ins"),
+    "leave": N_("left as it is"),
+    "move": N_("moved"),
+    "outcome": N_("outcome recorded"),
+    "read": N_("read"),
+    "read_mail": N_("e-mail read"),
+    "register": N_("registered"),
+    "reset": N_("password reset"),
+    "retry_mail": N_("e-mail sent again"),
+    "revoke": N_("revoked"),
+    "unlock": N_("sign-in block lifted"),
+}
+
 RECORD_LABELS: dict[str, str] = {
     "api_token": N_("API token"),
     "booking": N_("Booking"),
@@ -101,6 +143,11 @@ def _zone(request: Request) -> ZoneInfo:
     return ZoneInfo(request.app.state.settings.timezone)
 
 
+def _action_label(request: Request, action: str) -> str:
+    label = ACTION_LABELS.get(action)
+    return translate(request, label) if label else action
+
+
 def _record_label(request: Request, record_type: str) -> str:
     label = RECORD_LABELS.get(record_type)
     return translate(request, label) if label else record_type
@@ -137,6 +184,7 @@ async def _page(
         "time_format": TIME_FORMAT,
         "person_of": lambda line: _person(request, line),
         "record_label": lambda kind: _record_label(request, kind),
+        "action_label": lambda action: _action_label(request, action),
     }
     return staff_page(request, TEMPLATE, context, 422 if errors else 200)
 
@@ -170,7 +218,7 @@ async def audit_csv(request: Request) -> Response:
                 line.at.astimezone(zone).strftime(TIME_FORMAT),
                 translate(request, SYSTEM_NAME) if system else line.person,
                 line.account,
-                line.action,
+                _action_label(request, line.action),
                 _record_label(request, line.record_type),
                 line.record_id,
                 line.record,
