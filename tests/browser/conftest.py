@@ -38,8 +38,12 @@ def pytest_report_header(config: pytest.Config) -> str:
 def live() -> Iterator[LiveService]:
     with (
         tempfile.TemporaryDirectory(prefix="booking-browser-") as tmp,
-        # The closing sweep every second, so that the morning sees the queue close by itself.
-        live_service(Path(tmp), BOOKING_QUEUE_CLOSE_SECONDS="1") as service,
+        # The closing sweep every second, so that the morning sees the queue close by itself;
+        # every browser test books from one address, 127.0.0.1, which the client limit would
+        # soon refuse (tests/test_booking_limits.py tests the limits).
+        live_service(
+            Path(tmp), BOOKING_QUEUE_CLOSE_SECONDS="1", BOOKING_LIMIT_PER_CLIENT="100000"
+        ) as service,
     ):
         yield service
 

@@ -137,6 +137,14 @@ async def call_next(page: Page, base_url: str) -> None:
     assert "note=called" in page.url, page.url
 
 
+async def serve(page: Page) -> None:
+    """The counsellor on ``page`` starts and finishes the session with the ticket they hold."""
+    await page.get_by_role("button", name=staff("Start the session")).click()
+    await page.wait_for_url("**/staff/desk?*note=done*")
+    await page.get_by_role("button", name=staff("Finish the session")).click()
+    await page.wait_for_url("**/staff/desk?*note=done*")
+
+
 async def press_call_next(page: Page, base_url: str) -> str:
     """The counsellor signed in on ``page`` presses "Call next"; the desk's note after it
     (``called`` when a ticket was called, anything else when nothing fitted and they wait)."""

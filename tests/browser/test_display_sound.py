@@ -15,8 +15,8 @@ from tests.browser.pages import (
     put_on_duty,
     register_walk_in,
     said,
+    serve,
     sign_in,
-    staff,
 )
 from tests.browser.test_flows import walk_in_day
 from tests.live import CHROMIUM, CHROMIUM_ARGS, LiveService
@@ -73,15 +73,18 @@ async def call_one(browser: Browser, live: LiveService, screen: Page) -> str | N
         await office.clear_cookies()
         desk = await office.new_page()
         await sign_in(desk, live.base_url, username)
-        await call_next(desk, live.base_url)
+        # "Call next" serves the best fitting ticket for him: one that an earlier test of the
+        # shared service left waiting comes first, and is served before ours.
+        for _ in range(5):
+            await call_next(desk, live.base_url)
+            if label in await desk.locator("dl.ticket-current").inner_text():
+                break
+            await serve(desk)
         assert label in await desk.locator("dl.ticket-current").inner_text()
         latest = screen.locator("tr.display-latest").filter(has_text=label)
         await latest.wait_for(timeout=5000)
         chimes = await screen.locator("main").get_attribute("data-chimes")
-        await desk.get_by_role("button", name=staff("Start the session")).click()
-        await desk.wait_for_url("**/staff/desk?*note=done*")
-        await desk.get_by_role("button", name=staff("Finish the session")).click()
-        await desk.wait_for_url("**/staff/desk?*note=done*")
+        await serve(desk)
         return chimes
     finally:
         await office.close()

@@ -24,6 +24,7 @@ from tests.browser.pages import (
     put_on_duty,
     register_walk_in,
     said,
+    serve,
     set_hours,
     sign_in,
     staff,
@@ -32,7 +33,7 @@ from tests.browser.test_flows import database_row, walk_in_day
 from tests.live import LiveService
 
 if TYPE_CHECKING:
-    from playwright.async_api import Browser, Page
+    from playwright.async_api import Browser
 
 # username, name, planned room (booking/demo.py numbers the rooms in the order of COUNSELLORS)
 DESKS = [("lhh1", "Aylin K.", "1.01"), ("lhh2", "Jonas M.", "1.02"), ("awo1", "Deniz Y.", "1.04")]
@@ -42,14 +43,6 @@ CLOSED = (
     "We could not call you before closing time. Please come again on another working day, "
     "or ask for an appointment."
 )
-
-
-async def serve(page: Page) -> None:
-    """The counsellor on ``page`` starts and finishes the session with the ticket they hold."""
-    await page.get_by_role("button", name=staff("Start the session")).click()
-    await page.wait_for_url("**/staff/desk?*note=done*")
-    await page.get_by_role("button", name=staff("Finish the session")).click()
-    await page.wait_for_url("**/staff/desk?*note=done*")
 
 
 async def test_a_morning_at_the_desk_in_the_browser(live: LiveService, browser: Browser) -> None:
