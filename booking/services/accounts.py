@@ -110,9 +110,9 @@ async def verify_password(password_hash: str, password: str) -> bool:
 
 async def principal_of(user: StaffUser) -> Principal:
     organisation_id = None
-    if user.role == COUNSELLOR and user.counsellor_id is not None:  # type: ignore[attr-defined]
-        counsellor = await Counsellor.get(id=user.counsellor_id)  # type: ignore[attr-defined]
-        organisation_id = counsellor.organisation_id  # type: ignore[attr-defined]
+    if user.role == COUNSELLOR and user.counsellor_id is not None:
+        counsellor = await Counsellor.get(id=user.counsellor_id)
+        organisation_id = counsellor.organisation_id
     return Principal(user.id, user.username, user.role, organisation_id)
 
 
@@ -341,7 +341,7 @@ async def change_role(
     async with in_transaction():
         admins = await _active_admins()
         user = await StaffUser.get(id=user_id)
-        before = f"{user.role}:{user.counsellor_id or ''}"  # type: ignore[attr-defined]
+        before = f"{user.role}:{user.counsellor_id or ''}"
         after = f"{role}:{counsellor_id or ''}"
         if before == after:
             return

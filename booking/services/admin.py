@@ -110,7 +110,7 @@ async def remove_closure(closure: ClosureDay, actor: str, now: datetime) -> None
             actor,
             "open_day",
             "location",
-            closure.location_id,  # type: ignore[attr-defined]
+            closure.location_id,
             closure.day.isoformat(),
             now,
         )
@@ -129,7 +129,7 @@ async def create_room(location_id: int, form: RoomForm, actor: str, now: datetim
 
 
 async def update_room(room: Room, form: RoomForm, actor: str, now: datetime) -> None:
-    location_id: int = room.location_id  # type: ignore[attr-defined]
+    location_id: int = room.location_id
     if await Room.filter(location_id=location_id, code=form.code).exclude(id=room.id).exists():
         raise Rejected({"code": "room_code_taken"})
     try:

@@ -40,7 +40,7 @@ async def _places() -> tuple[list[Location], list[Room]]:
 
 
 def _room_owners(rooms: list[Room]) -> dict[int, int]:
-    return {room.id: room.location_id for room in rooms}  # type: ignore[attr-defined]
+    return {room.id: room.location_id for room in rooms}
 
 
 async def _plan_page(

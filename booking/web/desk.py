@@ -91,7 +91,7 @@ async def desk_page(request: Request) -> Response:
     location = await service.desk_location(counsellor, _code(request.query_params.get("location")))
     now = request_time(request)
     today = local_date(now, location)
-    own = Scope(today, counsellor.organisation_id, counsellor.id)  # type: ignore[attr-defined]
+    own = Scope(today, counsellor.organisation_id, counsellor.id)
     note = request.query_params.get("note", "")
     booked = await _followed_up(request)
     context = {

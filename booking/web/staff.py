@@ -66,8 +66,8 @@ async def logout(request: Request) -> Response:
     if not await csrf_ok(request):
         return error_page(request, "csrf", 403)
     user = await current_user(request)
-    if user is not None and user.counsellor_id is not None:  # type: ignore[attr-defined]
-        await desk.sign_off(user.counsellor_id)  # type: ignore[attr-defined]
+    if user is not None and user.counsellor_id is not None:
+        await desk.sign_off(user.counsellor_id)
     await sign_out(request)
     return RedirectResponse("/login", status_code=303)
 

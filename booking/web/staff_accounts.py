@@ -45,7 +45,7 @@ async def _account_page(
         "counsellors": await Counsellor.filter(active=True).order_by("display_name"),
         "failures": await accounts.recent_failures(user.username, request_time(request)),
         "error": error,
-        "values": values or {"role": user.role, "counsellor": str(user.counsellor_id or "")},  # type: ignore[attr-defined]
+        "values": values or {"role": user.role, "counsellor": str(user.counsellor_id or "")},
     }
     return staff_page(request, "staff/account.html", context, status if error else 200)
 

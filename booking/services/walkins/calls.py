@@ -277,7 +277,7 @@ async def act(
         move = queue.transition(action, ticket.status)
         if move is None:
             raise NotChangeable()
-        if move.holder_only and ticket.counsellor_id != counsellor.id:  # type: ignore[attr-defined]
+        if move.holder_only and ticket.counsellor_id != counsellor.id:
             raise NotChangeable()
         if action == "resume" and ticket.day != local_date(now, location):
             raise NotChangeable()  # only into today's queue
@@ -293,7 +293,7 @@ async def act(
         mine = Q(id=ticket.id, status=ticket.status)
         if not await Ticket.filter(mine).update(**changes):
             raise NotChangeable()
-        booking_id = ticket.booking_id  # type: ignore[attr-defined]
+        booking_id = ticket.booking_id
         session = _session_update(move.session, ticket, utc_now, outcome)
         if booking_id and move.session == queue.RELEASE:
             # A call that led to no session is no session: gone with its shares, so the
@@ -323,7 +323,7 @@ def _check_transfer(
     if to_counsellor is not None:
         ok = any(c.id == to_counsellor for c in present)
     else:
-        ok = any(c.organisation_id == to_organisation for c in present)  # type: ignore[attr-defined]
+        ok = any(c.organisation_id == to_organisation for c in present)
     if not ok:
         raise Invalid({"to": "choose_transfer"})
 

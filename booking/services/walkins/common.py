@@ -84,7 +84,7 @@ class Floor:
     sessions: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # today's bookings
 
     def code_of(self, counsellor: Counsellor) -> str:
-        return self.codes[counsellor.organisation_id]  # type: ignore[attr-defined]
+        return self.codes[counsellor.organisation_id]
 
     def desk(self, counsellor: Counsellor) -> queue.Desk:
         return desk_of(counsellor, self.code_of(counsellor))
@@ -97,8 +97,7 @@ class Floor:
             (
                 t
                 for t in self.tickets
-                if t.counsellor_id == counsellor_id  # type: ignore[attr-defined]
-                and t.status in (queue.CALLED, queue.SERVING)
+                if t.counsellor_id == counsellor_id and t.status in (queue.CALLED, queue.SERVING)
             ),
             None,
         )
