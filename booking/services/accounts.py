@@ -18,7 +18,7 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from booking.access import Principal
-from booking.errors import DomainError
+from booking.errors import AccountInvalid, BadCredentials, Throttled
 from booking.i18n import STAFF_LANGUAGES
 from booking.models import (
     ADMIN,
@@ -58,20 +58,6 @@ SESSION_LIFETIME = timedelta(hours=10)
 SESSION_REFRESH = timedelta(minutes=5)
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 MIN_PASSWORD_LENGTH = 10
-
-
-class BadCredentials(DomainError):
-    code = "bad_credentials"
-
-
-class Throttled(DomainError):
-    code = "throttled"
-
-
-class AccountInvalid(DomainError):
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
 
 
 def _key(text: str) -> str:

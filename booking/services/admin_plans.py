@@ -46,7 +46,7 @@ from booking.conflicts import (
     replacements,
     uncovered,
 )
-from booking.errors import NotFound
+from booking.errors import Busy, NotFound, Rejected
 from booking.models import (
     BOOKED,
     CANCELLED,
@@ -62,7 +62,6 @@ from booking.models import (
 from booking.plan import DatedChange
 from booking.services import outbox
 from booking.services.accounts import audit
-from booking.services.admin import Busy, Rejected
 from booking.services.bookings import slot_key
 from booking.services.days import dated_change, weekly_block
 from booking.services.outbox import Mailer

@@ -23,12 +23,11 @@ from tortoise.transactions import in_transaction
 
 from booking.admin_forms import MOVE, Decision
 from booking.conflicts import Plan, Replacement, Session
-from booking.errors import NotChangeable, NotFound, SlotTaken
+from booking.errors import Busy, NotChangeable, NotFound, SlotTaken
 from booking.models import BOOKED, CANCELLED, Booking, OfficeAppointment, OutboxMessage
 from booking.notices import CANCEL_REASONS, DESK_CLOSED, NOBODY_FREE
 from booking.services import fairness, outbox
 from booking.services.accounts import audit
-from booking.services.admin import Busy
 from booking.services.admin_plans import load_plan, move_stranded, needing_attention
 from booking.services.bookings import (
     changeable,

@@ -9,6 +9,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from booking import admin_forms as forms
+from booking.errors import Rejected
 from booking.models import Counsellor, Organisation
 from booking.services import admin, admin_plans
 from booking.web import params
@@ -59,7 +60,7 @@ async def organisation_new(request: Request) -> Response:
         return _organisation_form(request, form.values, errors)
     try:
         await admin.create_organisation(parsed, actor(request), request_time(request))
-    except admin.Rejected as problem:
+    except Rejected as problem:
         return _organisation_form(request, form.values, problem.errors)
     return saved(ORGANISATIONS)
 
@@ -88,7 +89,7 @@ async def organisation_edit(request: Request) -> Response:
         await admin.update_organisation(
             organisation.id, parsed, actor(request), request_time(request)
         )
-    except admin.Rejected as problem:
+    except Rejected as problem:
         return _organisation_form(request, form.values, problem.errors, organisation)
     return saved(ORGANISATIONS)
 

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from booking.errors import AccountInvalid
 from booking.models import ADMIN, ROLES, Counsellor, StaffUser
 from booking.services import accounts
 from booking.web import params
@@ -74,7 +75,7 @@ async def account_role(request: Request) -> Response:
         await accounts.change_role(
             user.id, role, counsellor_id, request.state.user.username, request_time(request)
         )
-    except accounts.AccountInvalid as problem:
+    except AccountInvalid as problem:
         message = translate(request, ACCOUNT_MESSAGES[problem.code])
         values = {"role": role, "counsellor": counsellor}
         status = 409 if problem.code == "last_admin" else 422

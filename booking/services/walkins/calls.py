@@ -18,7 +18,7 @@ from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
 from booking import balance, queue
-from booking.errors import Invalid, NotChangeable, NotFound
+from booking.errors import Held, Invalid, NotChangeable, NotFound
 from booking.models import (
     ATTENDED,
     BOOKED,
@@ -36,7 +36,6 @@ from booking.services.bookings import lock_location
 from booking.services.days import local_date, zone_of
 from booking.services.walkins.common import (
     Floor,
-    Held,
     as_queued,
     floor,
 )

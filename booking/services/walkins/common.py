@@ -33,19 +33,6 @@ def ticket_label(prefix: str, number: int) -> str:
     return f"{prefix} {number:03d}"
 
 
-class Held(Exception):
-    """Nothing called: the counsellor's next booked session begins too soon (they may call
-    anyway)."""
-
-
-class RoomNeeded(Exception):
-    """A call needs a room and none is known for the counsellor: they choose one of these."""
-
-    def __init__(self, rooms: list[str]) -> None:
-        super().__init__("room_needed")
-        self.rooms = rooms
-
-
 def as_queued(row: Ticket, org_codes: dict[int, str]) -> queue.Ticket:
     return queue.Ticket(
         id=row.id,
