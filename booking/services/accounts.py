@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import re
 import secrets
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -56,7 +55,6 @@ FAILURE_WINDOW = timedelta(minutes=15)
 # forward at most every SESSION_REFRESH, so that not every request writes.
 SESSION_LIFETIME = timedelta(hours=10)
 SESSION_REFRESH = timedelta(minutes=5)
-_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 MIN_PASSWORD_LENGTH = 10
 
 
