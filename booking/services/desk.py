@@ -15,7 +15,6 @@ from booking.errors import Invalid, NotFound
 from booking.models import Counsellor, Location, Organisation, StaffUser, Ticket
 from booking.services import walkins
 from booking.services.accounts import audit
-from booking.services.days import local_date
 from booking.services.schedule import default_location, location_by_code
 from booking.settings import Settings
 
@@ -45,15 +44,6 @@ async def desk_location(counsellor: Counsellor, code: str | None) -> Location:
     if first is None:
         raise NotFound()
     return first
-
-
-def is_present(counsellor: Counsellor, location: Location, now: datetime) -> bool:
-    """At this location's desk today (a mark from yesterday has lapsed)."""
-    return (
-        counsellor.desk_location_id == location.id
-        and counsellor.desk_since is not None
-        and local_date(counsellor.desk_since, location) == local_date(now, location)
-    )
 
 
 async def arrive(
