@@ -16,6 +16,7 @@ from tortoise import Tortoise
 
 from booking.db import migrate, quiet_database_loggers, sqlite_url_with_pragmas, tortoise_config
 from booking.demo_settings import DEMO_FILE, write_demo_file
+from booking.errors import AccountInvalid
 from booking.settings import MAX_RETENTION_DAYS, Settings, SettingsError
 
 
@@ -174,7 +175,7 @@ def cmd_create_user(settings: Settings, args: argparse.Namespace) -> int:
                 datetime.now(UTC),
                 counsellor_id=args.counsellor,
             )
-        except accounts.AccountInvalid as problem:
+        except AccountInvalid as problem:
             return problem.code
         finally:
             await Tortoise.close_connections()

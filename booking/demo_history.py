@@ -94,10 +94,7 @@ async def load_demo_history(now: datetime, *, weeks_back: int = 8, days_ahead: i
         return 0
     zone = ZoneInfo(location.timezone)
     today = now.astimezone(zone).date()
-    rooms = {
-        s.counsellor_id: s.room_id  # type: ignore[attr-defined]
-        for s in await WorkShift.filter(location_id=location.id)
-    }
+    rooms = {s.counsellor_id: s.room_id for s in await WorkShift.filter(location_id=location.id)}
     counsellors = [
         c
         for c in await Counsellor.filter(active=True).prefetch_related("organisation")
@@ -226,7 +223,7 @@ async def _session(
         location_id=location.id,
         appointment_id=office.id if office else None,
         counsellor_id=counsellor.id,
-        organisation_id=counsellor.organisation_id,  # type: ignore[attr-defined]
+        organisation_id=counsellor.organisation_id,
         room_id=rooms.get(counsellor.id),
         start=start.astimezone(UTC),
         end=end.astimezone(UTC),

@@ -18,7 +18,6 @@ from babel.support import NullTranslations, Translations
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
-SOURCE_LANGUAGE = "en"  # msgids are English
 DEFAULT_LANGUAGE = "de"
 # What visitors read (applicant pages, their mails, tickets, the status page, the display) is in
 # the languages in which local advice is offered; staff screens are in German and English.

@@ -4,6 +4,10 @@ Double booking is prevented by the database: an active booking holds two nullabl
 (``slot_key`` for its counsellor and start, ``appointment_key`` for its office appointment)
 that are cleared when it is cancelled, and every booking transaction starts by bumping
 ``Location.booking_lock``, which serialises the decisions of one location on every database.
+
+Each foreign key is followed by a bare annotation of the id attribute tortoise adds for it
+(``location_id: int``): it types that attribute for mypy; tortoise builds fields only from
+assigned ``Field`` values, so the annotation adds no column.
 """
 
 from __future__ import annotations
@@ -62,6 +66,7 @@ class OpeningHours(Model):
     location: fields.ForeignKeyRelation[Location] = fields.ForeignKeyField(
         "models.Location", related_name="opening_hours", on_delete=fields.CASCADE
     )
+    location_id: int
     weekday = fields.SmallIntField()  # 0 = Monday, as datetime.weekday()
     opens = fields.SmallIntField()  # minutes after local midnight
     closes = fields.SmallIntField()
@@ -75,6 +80,7 @@ class ClosureDay(Model):
     location: fields.ForeignKeyRelation[Location] = fields.ForeignKeyField(
         "models.Location", related_name="closure_days", on_delete=fields.CASCADE
     )
+    location_id: int
     day = fields.DateField()
     reason = fields.CharField(max_length=200, default="")
 
@@ -88,6 +94,7 @@ class Room(Model):
     location: fields.ForeignKeyRelation[Location] = fields.ForeignKeyField(
         "models.Location", related_name="rooms", on_delete=fields.CASCADE
     )
+    location_id: int
     code = fields.CharField(max_length=32)
     name = fields.CharField(max_length=100)
     active = fields.BooleanField(default=True)
@@ -114,6 +121,7 @@ class Counsellor(Model):
     organisation: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
         "models.Organisation", related_name="counsellors", on_delete=fields.RESTRICT
     )
+    organisation_id: int
     display_name = fields.CharField(max_length=100)
     languages: list[str] = fields.JSONField(default=list)
     topics: list[str] = fields.JSONField(default=list)
@@ -142,12 +150,15 @@ class WorkShift(Model):
     counsellor: fields.ForeignKeyRelation[Counsellor] = fields.ForeignKeyField(
         "models.Counsellor", related_name="shifts", on_delete=fields.CASCADE
     )
+    counsellor_id: int
     location: fields.ForeignKeyRelation[Location] = fields.ForeignKeyField(
         "models.Location", related_name="shifts", on_delete=fields.CASCADE
     )
+    location_id: int
     room: fields.ForeignKeyNullableRelation[Room] = fields.ForeignKeyField(
         "models.Room", related_name="shifts", null=True, on_delete=fields.SET_NULL
     )
+    room_id: int | None
     weekday = fields.SmallIntField()
     starts = fields.SmallIntField()  # minutes after local midnight
     ends = fields.SmallIntField()
@@ -163,12 +174,15 @@ class PlanException(Model):
     counsellor: fields.ForeignKeyRelation[Counsellor] = fields.ForeignKeyField(
         "models.Counsellor", related_name="plan_exceptions", on_delete=fields.CASCADE
     )
+    counsellor_id: int
     location: fields.ForeignKeyRelation[Location] = fields.ForeignKeyField(
         "models.Location", related_name="plan_exceptions", on_delete=fields.CASCADE
     )
+    location_id: int
     room: fields.ForeignKeyNullableRelation[Room] = fields.ForeignKeyField(
         "models.Room", related_name="plan_exceptions", null=True, on_delete=fields.SET_NULL
     )
+    room_id: int | None
     day = fields.DateField()
     kind = fields.CharField(max_length=16)  # ABSENCE or EXTRA
     starts = fields.SmallIntField(null=True)  # minutes after local midnight
@@ -186,6 +200,7 @@ class OfficeAppointment(Model):
     location: fields.ForeignKeyRelation[Location] = fields.ForeignKeyField(
         "models.Location", related_name="appointments", on_delete=fields.RESTRICT
     )
+    location_id: int
     ref = fields.CharField(max_length=64)
     start = fields.DatetimeField()
     duration_minutes = fields.IntField()
@@ -203,19 +218,24 @@ class Booking(Model):
     location: fields.ForeignKeyRelation[Location] = fields.ForeignKeyField(
         "models.Location", related_name="bookings", on_delete=fields.RESTRICT
     )
+    location_id: int
     # The office appointment it was added to; None for a walk-in served from the queue.
     appointment: fields.ForeignKeyNullableRelation[OfficeAppointment] = fields.ForeignKeyField(
         "models.OfficeAppointment", related_name="bookings", null=True, on_delete=fields.RESTRICT
     )
+    appointment_id: int | None
     counsellor: fields.ForeignKeyRelation[Counsellor] = fields.ForeignKeyField(
         "models.Counsellor", related_name="bookings", on_delete=fields.RESTRICT
     )
+    counsellor_id: int
     organisation: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
         "models.Organisation", related_name="bookings", on_delete=fields.RESTRICT
     )
+    organisation_id: int
     room: fields.ForeignKeyNullableRelation[Room] = fields.ForeignKeyField(
         "models.Room", related_name="bookings", null=True, on_delete=fields.SET_NULL
     )
+    room_id: int | None
     start = fields.DatetimeField()
     end = fields.DatetimeField()
     topic = fields.CharField(max_length=16)
@@ -270,12 +290,15 @@ class AllocationShare(Model):
     booking: fields.ForeignKeyRelation[Booking] = fields.ForeignKeyField(
         "models.Booking", related_name="allocation_shares", on_delete=fields.CASCADE
     )
+    booking_id: int
     location: fields.ForeignKeyRelation[Location] = fields.ForeignKeyField(
         "models.Location", related_name="allocation_shares", on_delete=fields.CASCADE
     )
+    location_id: int
     organisation: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
         "models.Organisation", related_name="allocation_shares", on_delete=fields.CASCADE
     )
+    organisation_id: int
     month = fields.CharField(max_length=7)  # YYYY-MM of the session, local to the location
     share = fields.FloatField()
 
@@ -291,9 +314,11 @@ class TargetWeight(Model):
     location: fields.ForeignKeyRelation[Location] = fields.ForeignKeyField(
         "models.Location", related_name="target_weights", on_delete=fields.CASCADE
     )
+    location_id: int
     organisation: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
         "models.Organisation", related_name="target_weights", on_delete=fields.CASCADE
     )
+    organisation_id: int
     weight = fields.FloatField(null=True)
     since = fields.DatetimeField()
     actor = fields.CharField(max_length=64)
@@ -318,6 +343,7 @@ class StaffUser(Model):
     counsellor: fields.ForeignKeyNullableRelation[Counsellor] = fields.ForeignKeyField(
         "models.Counsellor", related_name="accounts", null=True, on_delete=fields.SET_NULL
     )
+    counsellor_id: int | None
     active = fields.BooleanField(default=True)
     # Bumped on password change and disabling: sessions carrying an older value end.
     session_version = fields.IntField(default=0)
@@ -341,6 +367,7 @@ class StaffSession(Model):
     user: fields.ForeignKeyRelation[StaffUser] = fields.ForeignKeyField(
         "models.StaffUser", related_name="sessions", on_delete=fields.CASCADE
     )
+    user_id: int
     created_at = fields.DatetimeField()
     expires_at = fields.DatetimeField(db_index=True)
 
@@ -353,6 +380,7 @@ class ApiToken(Model):
     user: fields.ForeignKeyRelation[StaffUser] = fields.ForeignKeyField(
         "models.StaffUser", related_name="tokens", on_delete=fields.CASCADE
     )
+    user_id: int
     token_hash = fields.CharField(max_length=64, unique=True)
     # What the token is for ("Display hall B"), given when an admin makes it in the browser.
     label = fields.CharField(max_length=100, default="", db_default="")
@@ -419,6 +447,7 @@ class OutboxMessage(Model):
     booking: fields.ForeignKeyNullableRelation[Booking] = fields.ForeignKeyField(
         "models.Booking", related_name="messages", null=True, on_delete=fields.SET_NULL
     )
+    booking_id: int | None
     # Messages of one thread (a booking's applicant, reminder or one counsellor) go out in
     # the order written, so that the latest SEQUENCE always arrives last.
     thread = fields.CharField(max_length=64)
@@ -456,6 +485,7 @@ class Ticket(Model):
     location: fields.ForeignKeyRelation[Location] = fields.ForeignKeyField(
         "models.Location", related_name="tickets", on_delete=fields.CASCADE
     )
+    location_id: int
     day = fields.DateField()  # local to the location
     number = fields.IntField()
     token_hash = fields.CharField(max_length=64, unique=True)
@@ -476,15 +506,18 @@ class Ticket(Model):
     counsellor: fields.ForeignKeyNullableRelation[Counsellor] = fields.ForeignKeyField(
         "models.Counsellor", related_name="tickets", null=True, on_delete=fields.SET_NULL
     )
+    counsellor_id: int | None
     room: fields.ForeignKeyNullableRelation[Room] = fields.ForeignKeyField(
         "models.Room", related_name="tickets", null=True, on_delete=fields.SET_NULL
     )
+    room_id: int | None
     # Transferred: only this counsellor or organisation may call it.
     for_counsellor_id = fields.IntField(null=True)
     for_organisation_id = fields.IntField(null=True)
     booking: fields.ForeignKeyNullableRelation[Booking] = fields.ForeignKeyField(
         "models.Booking", related_name="tickets", null=True, on_delete=fields.SET_NULL
     )
+    booking_id: int | None
     # The estimate given at registration, to measure its accuracy against first_called_at.
     estimate_earliest = fields.DatetimeField(null=True)
     estimate_latest = fields.DatetimeField(null=True)

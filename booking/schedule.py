@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from booking.access import Principal
+from booking.errors import ScopeRefused
 from booking.models import ADMIN, ATTENDED, BOOKED, CANCELLED, COUNSELLOR, NO_SHOW, RECEPTION
 from booking.slots import Interval, union
 from booking.staff_vocabulary import REFERRALS
@@ -31,14 +32,6 @@ def display_name(full_name: str) -> str:
     if len(parts) == 1:
         return parts[0]
     return f"{parts[0]} {parts[-1][0]}."
-
-
-class ScopeRefused(Exception):
-    """The principal may not see this part of the schedule; ``code`` says why."""
-
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
 
 
 @dataclass(frozen=True)

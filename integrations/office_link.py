@@ -135,6 +135,3 @@ def link_values(link_params: Mapping[str, object]) -> dict[str, str]:
         if value is not None:
             out[name] = value
     return out
-
-
-DEFAULT_LINK_LIFETIME = timedelta(days=30)

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 
+from booking.errors import AccountInvalid
 from booking.models import ADMIN, ApiToken, AuditEntry, StaffUser
 from booking.services import accounts, api_tokens
 from tests.conftest import Service
@@ -24,9 +25,9 @@ async def test_an_admin_cannot_demote_or_disable_their_own_account(staff: Servic
     """Before: the service took either change; only the page refused it."""
     own = await StaffUser.get(username="admin")
     await second_admin(staff)  # not the last one: the refusal is about oneself
-    with pytest.raises(accounts.AccountInvalid) as demoted:
+    with pytest.raises(AccountInvalid) as demoted:
         await accounts.change_role(own.id, "reception", None, "admin", staff.clock.now)
-    with pytest.raises(accounts.AccountInvalid) as disabled:
+    with pytest.raises(AccountInvalid) as disabled:
         await accounts.set_active(own.id, False, "admin", staff.clock.now)
     assert demoted.value.code == disabled.value.code == "own_account"
     stored = await StaffUser.get(id=own.id)
@@ -40,13 +41,13 @@ async def test_the_last_active_admin_can_be_neither_demoted_nor_disabled(staff: 
         accounts.change_role(own.id, "reception", None, "setup", staff.clock.now),
         accounts.set_active(own.id, False, "setup", staff.clock.now),
     ):
-        with pytest.raises(accounts.AccountInvalid) as refused:
+        with pytest.raises(AccountInvalid) as refused:
             await change
         assert refused.value.code == "last_admin"
     assert (await StaffUser.get(id=own.id)).role == ADMIN
     other = await second_admin(staff)
     await accounts.set_active(other.id, False, "admin", staff.clock.now)  # admin remains
-    with pytest.raises(accounts.AccountInvalid):  # a disabled admin does not count
+    with pytest.raises(AccountInvalid):  # a disabled admin does not count
         await accounts.change_role(own.id, "reception", None, "setup", staff.clock.now)
 
 
@@ -67,7 +68,7 @@ async def test_two_admins_demoting_each_other_at_once_leave_one(
     outcomes = await asyncio.gather(
         take_away(other, first), take_away(first, other), return_exceptions=True
     )
-    refused = [o for o in outcomes if isinstance(o, accounts.AccountInvalid)]
+    refused = [o for o in outcomes if isinstance(o, AccountInvalid)]
     assert len(refused) == 1 and refused[0].code == "last_admin", outcomes
     assert await StaffUser.filter(role=ADMIN, active=True).count() == 1
 

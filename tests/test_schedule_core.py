@@ -9,13 +9,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from booking.access import Principal
+from booking.errors import ScopeRefused
 from booking.schedule import (
     FREE,
     IN_SESSION,
     OFF_DUTY,
     ON_BREAK,
     DeskState,
-    ScopeRefused,
     desk_state,
     display_name,
     may_record,

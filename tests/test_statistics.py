@@ -13,8 +13,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from booking.errors import UnknownLocation
 from booking.models import Booking, Counsellor, Location, OfficeAppointment, Organisation, Ticket
-from booking.services.statistics import UnknownLocation, gather, load_rows
+from booking.services.statistics import gather, load_rows
 from booking.statistics import months_between
 from tests.conftest import BERLIN, Service
 from tests.test_staff import sign_in

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from booking import queue
-from booking.errors import Invalid, NotChangeable
+from booking.errors import Held, Invalid, NotChangeable
 from booking.models import (
     ATTENDED,
     CANCELLED,
@@ -182,7 +182,7 @@ async def test_a_booked_session_soon_holds_the_call(service: Service) -> None:
     assert booking.counsellor_id == deniz.id  # type: ignore[attr-defined]
     service.clock.now = at(10, 5)  # 25 minutes before it: less than a session takes
     await register(service, language="tr")
-    with pytest.raises(walkins.Held):
+    with pytest.raises(Held):
         await walkins.call_next(deniz, await hsc(), service.clock.now, RULES)
     called = (
         await walkins.call_next(deniz, await hsc(), service.clock.now, RULES, anyway=True)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import re
 import secrets
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -18,7 +17,7 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from booking.access import Principal
-from booking.errors import DomainError
+from booking.errors import AccountInvalid, BadCredentials, Throttled
 from booking.i18n import STAFF_LANGUAGES
 from booking.models import (
     ADMIN,
@@ -56,22 +55,7 @@ FAILURE_WINDOW = timedelta(minutes=15)
 # forward at most every SESSION_REFRESH, so that not every request writes.
 SESSION_LIFETIME = timedelta(hours=10)
 SESSION_REFRESH = timedelta(minutes=5)
-_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 MIN_PASSWORD_LENGTH = 10
-
-
-class BadCredentials(DomainError):
-    code = "bad_credentials"
-
-
-class Throttled(DomainError):
-    code = "throttled"
-
-
-class AccountInvalid(DomainError):
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
 
 
 def _key(text: str) -> str:
@@ -110,9 +94,9 @@ async def verify_password(password_hash: str, password: str) -> bool:
 
 async def principal_of(user: StaffUser) -> Principal:
     organisation_id = None
-    if user.role == COUNSELLOR and user.counsellor_id is not None:  # type: ignore[attr-defined]
-        counsellor = await Counsellor.get(id=user.counsellor_id)  # type: ignore[attr-defined]
-        organisation_id = counsellor.organisation_id  # type: ignore[attr-defined]
+    if user.role == COUNSELLOR and user.counsellor_id is not None:
+        counsellor = await Counsellor.get(id=user.counsellor_id)
+        organisation_id = counsellor.organisation_id
     return Principal(user.id, user.username, user.role, organisation_id)
 
 
@@ -341,7 +325,7 @@ async def change_role(
     async with in_transaction():
         admins = await _active_admins()
         user = await StaffUser.get(id=user_id)
-        before = f"{user.role}:{user.counsellor_id or ''}"  # type: ignore[attr-defined]
+        before = f"{user.role}:{user.counsellor_id or ''}"
         after = f"{role}:{counsellor_id or ''}"
         if before == after:
             return

@@ -17,7 +17,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from booking.admin_forms import BlockForm, CounsellorForm, LocationForm, OrganisationForm, RoomForm
-from booking.errors import DomainError, NotFound
+from booking.errors import NotFound, Rejected
 from booking.models import (
     BOOKED,
     Booking,
@@ -31,22 +31,6 @@ from booking.models import (
     WorkShift,
 )
 from booking.services.accounts import audit
-
-
-class Rejected(DomainError):
-    """The stored data refuses the form (a code in use, a day already closed)."""
-
-    code = "invalid_form"
-
-    def __init__(self, errors: Mapping[str, str]) -> None:
-        super().__init__(self.code)
-        self.errors = dict(errors)  # field name -> message code (booking/admin_forms.py)
-
-
-class Busy(DomainError):
-    """Someone changed the same records at the same moment; trying again will do."""
-
-    code = "busy"
 
 
 def _location_values(form: LocationForm) -> dict[str, Any]:
@@ -110,7 +94,7 @@ async def remove_closure(closure: ClosureDay, actor: str, now: datetime) -> None
             actor,
             "open_day",
             "location",
-            closure.location_id,  # type: ignore[attr-defined]
+            closure.location_id,
             closure.day.isoformat(),
             now,
         )
@@ -129,7 +113,7 @@ async def create_room(location_id: int, form: RoomForm, actor: str, now: datetim
 
 
 async def update_room(room: Room, form: RoomForm, actor: str, now: datetime) -> None:
-    location_id: int = room.location_id  # type: ignore[attr-defined]
+    location_id: int = room.location_id
     if await Room.filter(location_id=location_id, code=form.code).exclude(id=room.id).exists():
         raise Rejected({"code": "room_code_taken"})
     try:

@@ -46,7 +46,7 @@ from booking.conflicts import (
     replacements,
     uncovered,
 )
-from booking.errors import NotFound
+from booking.errors import Busy, NotFound, Rejected
 from booking.models import (
     BOOKED,
     CANCELLED,
@@ -62,7 +62,6 @@ from booking.models import (
 from booking.plan import DatedChange
 from booking.services import outbox
 from booking.services.accounts import audit
-from booking.services.admin import Busy, Rejected
 from booking.services.bookings import slot_key
 from booking.services.days import dated_change, weekly_block
 from booking.services.outbox import Mailer
@@ -97,7 +96,7 @@ async def load_plan(now: datetime) -> Plan:
     since = (now - timedelta(days=1)).date()
     closures: dict[int, set[date]] = defaultdict(set)
     for closure in await ClosureDay.filter(day__gte=since):
-        closures[closure.location_id].add(closure.day)  # type: ignore[attr-defined]
+        closures[closure.location_id].add(closure.day)
     places = {
         location.id: Place(
             location.id,
@@ -111,22 +110,20 @@ async def load_plan(now: datetime) -> Plan:
     }
     blocks: dict[int, list[PlacedBlock]] = defaultdict(list)
     for shift in await WorkShift.all():
-        blocks[shift.counsellor_id].append(  # type: ignore[attr-defined]
+        blocks[shift.counsellor_id].append(
             PlacedBlock(
                 shift.id,
-                shift.location_id,  # type: ignore[attr-defined]
+                shift.location_id,
                 weekly_block(shift),
             )
         )
     changes: dict[int, list[PlacedChange]] = defaultdict(list)
     for row in await PlanException.filter(day__gte=since):
-        changes[row.counsellor_id].append(  # type: ignore[attr-defined]
-            PlacedChange(row.id, row.location_id, dated_change(row))  # type: ignore[attr-defined]
-        )
+        changes[row.counsellor_id].append(PlacedChange(row.id, row.location_id, dated_change(row)))
     staffing = {
         c.id: Staffing(
             c.id,
-            c.organisation_id,  # type: ignore[attr-defined]
+            c.organisation_id,
             c.active,
             frozenset(c.languages),
             frozenset(c.topics),
@@ -152,8 +149,8 @@ def session_of(booking: Booking) -> Session:
     return Session(
         booking.id,
         booking.reference,
-        booking.location_id,  # type: ignore[attr-defined]
-        booking.counsellor_id,  # type: ignore[attr-defined]
+        booking.location_id,
+        booking.counsellor_id,
         booking.start,
         booking.end,
         booking.topic,
@@ -176,7 +173,7 @@ async def busy_around(sessions: Iterable[Session]) -> dict[int, list[Interval]]:
         .only("id", "counsellor_id", "start", "end")
     )
     for row in rows:
-        busy[row.counsellor_id].append(Interval(row.start, row.end))  # type: ignore[attr-defined]
+        busy[row.counsellor_id].append(Interval(row.start, row.end))
     return dict(busy)
 
 
@@ -356,7 +353,7 @@ async def set_counsellor_active(
 
     edit = SetCounsellor(
         counsellor.id,
-        counsellor.organisation_id,  # type: ignore[attr-defined]
+        counsellor.organisation_id,
         active,
         frozenset(counsellor.languages),
         frozenset(counsellor.topics),
@@ -367,7 +364,7 @@ async def set_counsellor_active(
 async def remove_block(
     block: WorkShift, decision: Decision, actor: str, now: datetime, mailer: Mailer | None = None
 ) -> Outcome:
-    counsellor_id: int = block.counsellor_id  # type: ignore[attr-defined]
+    counsellor_id: int = block.counsellor_id
 
     async def write() -> None:
         await WorkShift.filter(id=block.id).delete()
@@ -386,10 +383,10 @@ async def _absence_locations(counsellor_id: int, form: ExceptionForm) -> list[in
         return [form.location_id]
     weekly = await WorkShift.filter(counsellor_id=counsellor_id, weekday=form.day.weekday())
     extra = await PlanException.filter(counsellor_id=counsellor_id, day=form.day)
-    found = sorted({row.location_id for row in [*weekly, *extra]})  # type: ignore[attr-defined]
+    found = sorted({b.location_id for b in weekly} | {e.location_id for e in extra})
     if not found:
         every = await WorkShift.filter(counsellor_id=counsellor_id)
-        found = sorted({row.location_id for row in every})  # type: ignore[attr-defined]
+        found = sorted({row.location_id for row in every})
     if not found:
         first = await Location.filter(active=True).order_by("id").first()
         if first is None:
@@ -433,7 +430,7 @@ async def add_exception(
 async def remove_exception(
     row: PlanException, decision: Decision, actor: str, now: datetime, mailer: Mailer | None = None
 ) -> Outcome:
-    counsellor_id: int = row.counsellor_id  # type: ignore[attr-defined]
+    counsellor_id: int = row.counsellor_id
 
     async def write() -> None:
         await PlanException.filter(id=row.id).delete()

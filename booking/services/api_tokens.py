@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
-from booking.errors import DomainError, NotFound
+from booking.errors import NotFound, PasswordChangeRequired, TokenInvalid
 from booking.models import ApiToken, StaffUser
 from booking.services.accounts import audit
 
@@ -21,18 +21,6 @@ TOKEN_LIFETIME = timedelta(days=90)
 USE_REFRESH = timedelta(minutes=5)
 LABEL_LENGTH = 100
 LISTED = 200
-
-
-class PasswordChangeRequired(DomainError):
-    code = "password_change_required"
-
-
-class TokenInvalid(DomainError):
-    """label_required, label_long, owner_invalid or owner_must_change."""
-
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
 
 
 @dataclass(frozen=True)

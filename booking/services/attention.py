@@ -23,12 +23,11 @@ from tortoise.transactions import in_transaction
 
 from booking.admin_forms import MOVE, Decision
 from booking.conflicts import Plan, Replacement, Session
-from booking.errors import NotChangeable, NotFound, SlotTaken
+from booking.errors import Busy, NotChangeable, NotFound, SlotTaken
 from booking.models import BOOKED, CANCELLED, Booking, OfficeAppointment, OutboxMessage
 from booking.notices import CANCEL_REASONS, DESK_CLOSED, NOBODY_FREE
 from booking.services import fairness, outbox
 from booking.services.accounts import audit
-from booking.services.admin import Busy
 from booking.services.admin_plans import load_plan, move_stranded, needing_attention
 from booking.services.bookings import (
     changeable,
@@ -96,8 +95,9 @@ async def listing(actor: str, now: datetime, first: int, count: int) -> tuple[li
     rows = {b.id: b for b in await Booking.filter(id__in=ids).prefetch_related("location")}
     sent: dict[int, list[Message]] = {booking_id: [] for booking_id in ids}
     for m in await OutboxMessage.filter(booking_id__in=ids).order_by("id"):
+        assert m.booking_id is not None, "filtered by booking_id__in"
         when = m.sent_at or m.created_at
-        sent[m.booking_id].append(Message(m.kind, m.recipient, m.status, when))  # type: ignore[attr-defined]
+        sent[m.booking_id].append(Message(m.kind, m.recipient, m.status, when))
     plan = await load_plan(now)
     items = []
     for found in shown:
@@ -115,7 +115,7 @@ async def listing(actor: str, now: datetime, first: int, count: int) -> tuple[li
 async def window_times(booking: Booking, now: datetime) -> list[Slot]:
     """Other free times in the applicant's window around their office appointment (none for
     a session without one: it moves to another day)."""
-    if not changeable(booking, now) or booking.appointment_id is None:  # type: ignore[attr-defined]
+    if not changeable(booking, now) or booking.appointment_id is None:
         return []
     return (await other_times(booking, now))[1]
 
@@ -125,7 +125,7 @@ async def _times(booking: Booking, when: date, now: datetime) -> tuple[Day, list
     office appointment those of the applicant's window, on another day the whole opening day,
     with the organisation the applicant asked for, if they did."""
     location = booking.location
-    appointment_id: int | None = booking.appointment_id  # type: ignore[attr-defined]
+    appointment_id: int | None = booking.appointment_id
     if appointment_id is not None:
         appointment = await OfficeAppointment.get(id=appointment_id)
         if local_date(appointment.start, location) == when:
@@ -171,7 +171,7 @@ async def move(
             if slot is None:
                 raise SlotTaken(offered)
             await move_to_slot(booking, day, slot, balance_rules, now)
-            counsellor_id: int = booking.counsellor_id  # type: ignore[attr-defined]
+            counsellor_id: int = booking.counsellor_id
             await outbox.record_change(mailer, before, booking, now)
             summary = f"to {booking.start.isoformat()}, counsellor {counsellor_id}"
             await audit(actor, "move", "booking", booking.id, summary, now)

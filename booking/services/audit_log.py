@@ -58,7 +58,7 @@ async def _query(filters: AuditFilters, zone: ZoneInfo) -> QuerySet[AuditEntry]:
         # The walk-in desk once wrote the counsellor's id instead of the user name.
         actors = {filters.person}
         user = await StaffUser.get_or_none(username=filters.person)
-        counsellor_id = None if user is None else user.counsellor_id  # type: ignore[attr-defined]
+        counsellor_id = None if user is None else user.counsellor_id
         if counsellor_id is not None and not await StaffUser.exists(username=str(counsellor_id)):
             actors.add(str(counsellor_id))
         query = query.filter(actor__in=sorted(actors))

@@ -338,10 +338,10 @@ async def other_times(
     follow-up (no office appointment): the free times of ``when`` if it is one of its move
     days."""
     location: Location = booking.location
-    if booking.appointment_id is None:  # type: ignore[attr-defined]
+    if booking.appointment_id is None:
         assert when is not None, "a follow-up's times are asked for one day"
         return await _follow_up_times(booking, now, when)
-    appointment = await OfficeAppointment.get(id=booking.appointment_id)  # type: ignore[attr-defined]
+    appointment = await OfficeAppointment.get(id=booking.appointment_id)
     interval = Interval(
         appointment.start, appointment.start + timedelta(minutes=appointment.duration_minutes)
     )
@@ -389,7 +389,7 @@ def movable(booking: Booking, now: datetime) -> bool:
     """A session can be moved within its office appointment's window, a follow-up booked at
     the desk within its move days; a walk-in served from the queue not at all."""
     return changeable(booking, now) and (
-        booking.appointment_id is not None or booking.channel == FOLLOW_UP  # type: ignore[attr-defined]
+        booking.appointment_id is not None or booking.channel == FOLLOW_UP
     )
 
 
@@ -398,7 +398,7 @@ async def reschedule_offer(booking: Booking, now: datetime) -> list[Slot]:
     days, in time order."""
     if not movable(booking, now):
         return []
-    if booking.appointment_id is not None:  # type: ignore[attr-defined]
+    if booking.appointment_id is not None:
         return (await other_times(booking, now))[1]
     offered: list[Slot] = []
     for when in move_days(booking, now):
@@ -412,7 +412,7 @@ async def move_to_slot(
     """Under the location's lock: the session moves to ``slot``. A counsellor free then keeps
     it (and its place in the tally); otherwise the balancing rules choose again and the new
     allocation is recorded."""
-    counsellor_id: int = booking.counsellor_id  # type: ignore[attr-defined]
+    counsellor_id: int = booking.counsellor_id
     placement = None
     if counsellor_id in slot.counsellor_ids:
         organisation_id = day.organisation_ids[counsellor_id]

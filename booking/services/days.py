@@ -69,7 +69,7 @@ def weekly_block(row: WorkShift) -> WeeklyBlock:
         row.weekday,
         clock_time(row.starts),
         clock_time(row.ends),
-        row.room_id,  # type: ignore[attr-defined]
+        row.room_id,
     )
 
 
@@ -80,7 +80,7 @@ def dated_change(row: PlanException) -> DatedChange:
         row.kind,
         None if row.starts is None else clock_time(row.starts),
         None if row.ends is None else clock_time(row.ends),
-        row.room_id,  # type: ignore[attr-defined]
+        row.room_id,
     )
 
 
@@ -106,10 +106,10 @@ async def load_day(location: Location, day: date, *, exclude_booking_id: int | N
     )
     weekly: dict[int, list[WeeklyBlock]] = defaultdict(list)
     for block in await WorkShift.filter(location_id=location.id, weekday=day.weekday()):
-        weekly[block.counsellor_id].append(weekly_block(block))  # type: ignore[attr-defined]
+        weekly[block.counsellor_id].append(weekly_block(block))
     changes: dict[int, list[DatedChange]] = defaultdict(list)
     for change in await PlanException.filter(location_id=location.id, day=day):
-        changes[change.counsellor_id].append(dated_change(change))  # type: ignore[attr-defined]
+        changes[change.counsellor_id].append(dated_change(change))
 
     busy: dict[int, list[Interval]] = defaultdict(list)
     sessions: dict[int, int] = defaultdict(int)
@@ -120,7 +120,7 @@ async def load_day(location: Location, day: date, *, exclude_booking_id: int | N
     if exclude_booking_id is not None:
         bookings = bookings.exclude(id=exclude_booking_id)
     for booking in await bookings.only("id", "counsellor_id", "start", "end"):
-        counsellor_id: int = booking.counsellor_id  # type: ignore[attr-defined]
+        counsellor_id: int = booking.counsellor_id
         busy[counsellor_id].append(Interval(booking.start, booking.end))
         sessions[counsellor_id] += 1
 
@@ -132,7 +132,7 @@ async def load_day(location: Location, day: date, *, exclude_booking_id: int | N
         if not todays:
             continue
         shifts[counsellor.id] = todays
-        organisation_ids[counsellor.id] = counsellor.organisation_id  # type: ignore[attr-defined]
+        organisation_ids[counsellor.id] = counsellor.organisation_id
         days.append(
             CounsellorDay(
                 id=counsellor.id,
@@ -201,10 +201,10 @@ async def next_counselling_day(
     ]
     weekly: dict[int, list[WeeklyBlock]] = defaultdict(list)
     for block in await WorkShift.filter(location_id=location.id):
-        weekly[block.counsellor_id].append(weekly_block(block))  # type: ignore[attr-defined]
+        weekly[block.counsellor_id].append(weekly_block(block))
     changes: dict[int, list[DatedChange]] = defaultdict(list)
     for change in await PlanException.filter(location_id=location.id, day__gt=after, day__lte=last):
-        changes[change.counsellor_id].append(dated_change(change))  # type: ignore[attr-defined]
+        changes[change.counsellor_id].append(dated_change(change))
     for ahead in range(1, look_ahead + 1):
         day = after + timedelta(days=ahead)
         if day in closed or public_holiday(

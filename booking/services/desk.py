@@ -15,7 +15,6 @@ from booking.errors import Invalid, NotFound
 from booking.models import Counsellor, Location, Organisation, StaffUser, Ticket
 from booking.services import walkins
 from booking.services.accounts import audit
-from booking.services.days import local_date
 from booking.services.schedule import default_location, location_by_code
 from booking.settings import Settings
 
@@ -24,7 +23,7 @@ MAX_ID = 2**31 - 1  # an INTEGER column: larger numbers name no record (and woul
 
 async def counsellor_of(user: StaffUser) -> Counsellor:
     """The counsellor profile behind a counsellor's account; NotFound without one."""
-    counsellor_id: int | None = user.counsellor_id  # type: ignore[attr-defined]
+    counsellor_id: int | None = user.counsellor_id
     counsellor = None
     if counsellor_id is not None:
         counsellor = await Counsellor.get_or_none(id=counsellor_id, active=True)
@@ -45,15 +44,6 @@ async def desk_location(counsellor: Counsellor, code: str | None) -> Location:
     if first is None:
         raise NotFound()
     return first
-
-
-def is_present(counsellor: Counsellor, location: Location, now: datetime) -> bool:
-    """At this location's desk today (a mark from yesterday has lapsed)."""
-    return (
-        counsellor.desk_location_id == location.id
-        and counsellor.desk_since is not None
-        and local_date(counsellor.desk_since, location) == local_date(now, location)
-    )
 
 
 async def arrive(
@@ -204,7 +194,7 @@ def _current(
         room=row.room.name if row.room else None,
         calls=row.calls,
         called_at=row.called_at,
-        booking_id=row.booking_id,  # type: ignore[attr-defined]
+        booking_id=row.booking_id,
         may_mark_no_show=may_mark,
     )
 
@@ -231,9 +221,9 @@ async def desk_view(
         t for t in queue.queue_order(as_queued[r.id] for r in waiting) if queue.fits(t, desk)
     ]
     parked = queue.queue_order(as_queued[r.id] for r in rows if r.status == queue.PARKED)
-    mine = [r for r in rows if r.counsellor_id == counsellor.id]  # type: ignore[attr-defined]
+    mine = [r for r in rows if r.counsellor_id == counsellor.id]
     current = next((r for r in mine if r.status in (queue.CALLED, queue.SERVING)), None)
-    done = [r for r in mine if r.status == queue.DONE and r.booking_id is not None]  # type: ignore[attr-defined]
+    done = [r for r in mine if r.status == queue.DONE and r.booking_id is not None]
     finished = max(done, key=lambda r: r.finished_at or r.arrived_at, default=None)
     # Transfer targets: colleagues present now (at their desk today or ready) who could take
     # the ticket, and their organisations; anyone else would leave it waiting for nobody.
@@ -256,7 +246,7 @@ async def desk_view(
         counsellors=[
             TransferChoice(
                 f"counsellor:{c.id}",
-                f"{c.display_name} ({org_names.get(c.organisation_id, '')})",  # type: ignore[attr-defined]
+                f"{c.display_name} ({org_names.get(c.organisation_id, '')})",
             )
             for c in sorted(colleagues, key=lambda c: c.display_name)
         ],

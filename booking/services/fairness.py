@@ -121,12 +121,12 @@ async def month_plan_hours(location: Location, month: str) -> dict[str, float]:
     }
     weekly: dict[int, list[WeeklyBlock]] = defaultdict(list)
     for block in await WorkShift.filter(location_id=location.id):
-        weekly[block.counsellor_id].append(weekly_block(block))  # type: ignore[attr-defined]
+        weekly[block.counsellor_id].append(weekly_block(block))
     changes: dict[int, list[DatedChange]] = defaultdict(list)
     for change in await PlanException.filter(
         location_id=location.id, day__gte=days[0], day__lte=days[-1]
     ):
-        changes[change.counsellor_id].append(dated_change(change))  # type: ignore[attr-defined]
+        changes[change.counsellor_id].append(dated_change(change))
     closures = set(
         await ClosureDay.filter(
             location_id=location.id, day__gte=days[0], day__lte=days[-1]
@@ -174,7 +174,7 @@ async def weights(
     for row in await TargetWeight.filter(
         location_id=location.id, since__lte=now.astimezone(UTC)
     ).order_by("since", "id"):
-        latest[row.organisation_id] = row  # type: ignore[attr-defined]
+        latest[row.organisation_id] = row
     codes = {o.id: o.code for o in organisations}
     for organisation_id, row in latest.items():
         code = codes[organisation_id]
@@ -286,7 +286,7 @@ async def record(booking: Booking, placement: Placement, now: datetime) -> None:
         [
             AllocationShare(
                 booking_id=booking.id,
-                location_id=booking.location_id,  # type: ignore[attr-defined]
+                location_id=booking.location_id,
                 organisation_id=codes[code],
                 month=month,
                 share=share,

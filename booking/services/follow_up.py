@@ -53,7 +53,7 @@ async def ticket_to_follow_up(ticket_id: int, counsellor: Counsellor, now: datet
         raise NotFound()
     if (
         ticket.status not in (queue.SERVING, queue.DONE)
-        or ticket.counsellor_id != counsellor.id  # type: ignore[attr-defined]
+        or ticket.counsellor_id != counsellor.id
         or ticket.day != local_date(now, ticket.location)
     ):
         raise NotChangeable()
@@ -84,7 +84,7 @@ def _slots_of(
 
 
 async def _organisation_code(counsellor: Counsellor) -> str:
-    organisation = await Organisation.get(id=counsellor.organisation_id)  # type: ignore[attr-defined]
+    organisation = await Organisation.get(id=counsellor.organisation_id)
     return organisation.code
 
 

@@ -17,7 +17,7 @@ from email.utils import format_datetime
 
 from tortoise.functions import Count
 
-from booking.errors import DomainError, NotFound
+from booking.errors import NotFailed, NotFound
 from booking.models import FAILED, MAIL_STATUSES, OutboxMessage
 from booking.services import outbox
 from booking.services.accounts import audit
@@ -27,12 +27,6 @@ PAGE_SIZE = 50
 ALL = "all"
 FILTERS = (ALL, *MAIL_STATUSES)
 MAX_ID = 2**63 - 1  # a BIGINT; larger numbers in a path name no message
-
-
-class NotFailed(DomainError):
-    """Only a failed message can be sent again (this one is pending, sending or sent)."""
-
-    code = "mail_not_failed"
 
 
 @dataclass(frozen=True)

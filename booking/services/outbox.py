@@ -209,7 +209,7 @@ async def manage_token_for(message: OutboxMessage, secret: str) -> str | None:
     Only applicants' messages carry the link; nothing else is ever filled in."""
     if message.recipient != APPLICANT or not _has_link(message):
         return None
-    booking_id = message.booking_id  # type: ignore[attr-defined]
+    booking_id = message.booking_id
     booking = await Booking.get_or_none(id=booking_id) if booking_id else None
     token = None
     if booking is not None:
@@ -297,7 +297,7 @@ async def mark_sent(message: OutboxMessage, token: str, now: datetime) -> bool:
         claim=None,
         lease_until=None,
     )
-    booking_id: int | None = message.booking_id  # type: ignore[attr-defined]
+    booking_id: int | None = message.booking_id
     # The last message to an applicant who erased their data (the cancellation) is personal
     # data too: it goes as soon as it is out.
     if (

@@ -28,7 +28,7 @@ from booking.services.admin_plans import load_plan, session_of
 async def off(messages: Iterable[OutboxMessage], now: datetime) -> set[int]:
     """The ids of the reminders among ``messages`` whose session will not take place:
     cancelled or gone, begun, its day closed, or its counsellor unable to hold it."""
-    reminders = {m.id: m.booking_id for m in messages if m.kind == REMINDER}  # type: ignore[attr-defined]
+    reminders = {m.id: m.booking_id for m in messages if m.kind == REMINDER}
     if not reminders:
         return set()
     booking_ids = {b for b in reminders.values() if b is not None}

@@ -71,7 +71,7 @@ async def counsellor_organisation(counsellor_id: int) -> int:
     counsellor = await Counsellor.get_or_none(id=counsellor_id)
     if counsellor is None:
         raise NotFound()
-    organisation_id: int = counsellor.organisation_id  # type: ignore[attr-defined]
+    organisation_id: int = counsellor.organisation_id
     return organisation_id
 
 
@@ -149,7 +149,7 @@ async def booking_for_staff(booking_id: int, principal: Principal) -> Booking:
     )
     if booking is None or not sees_organisation(
         principal,
-        booking.organisation_id,  # type: ignore[attr-defined]
+        booking.organisation_id,
     ):
         raise NotFound()  # another organisation's booking does not exist for this reader
     return booking

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 
+from booking.errors import UnknownLocation
 from booking.models import Booking, Location, Organisation, Ticket
 from booking.outcome_statistics import OutcomeReport, outcome_report
 from booking.services.days import zone_of
@@ -17,10 +18,6 @@ from booking.statistics import (
     first_day,
     month_of,
 )
-
-
-class UnknownLocation(LookupError):
-    """The filter names a location that does not exist."""
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from booking import admin_forms as forms
+from booking.errors import Rejected
 from booking.models import ClosureDay, Location, OpeningHours, Room
 from booking.services import admin, admin_plans, mail_admin
 from booking.web import admin_attention, admin_mail, admin_people
@@ -91,7 +92,7 @@ async def location_new(request: Request) -> Response:
         return _location_form(request, form.values, errors)
     try:
         location = await admin.create_location(parsed, actor(request), request_time(request))
-    except admin.Rejected as problem:
+    except Rejected as problem:
         return _location_form(request, form.values, problem.errors)
     return saved(f"{BASE}/{location.id}")
 
@@ -112,7 +113,7 @@ async def location_edit(request: Request) -> Response:
         return _location_form(request, form.values, errors, location)
     try:
         await admin.update_location(location.id, parsed, actor(request), request_time(request))
-    except admin.Rejected as problem:
+    except Rejected as problem:
         return _location_form(request, form.values, problem.errors, location)
     return saved(f"{BASE}/{location.id}")
 
@@ -175,7 +176,7 @@ async def location_closures(request: Request) -> Response:
     change = partial(admin_plans.close_day, location, parsed)
     try:
         return await apply_change(request, form, change, action=back, back=back, title=title)
-    except admin.Rejected as problem:
+    except Rejected as problem:
         return await _closures_page(request, location, form.values, problem.errors)
 
 
@@ -227,7 +228,7 @@ async def rooms(request: Request) -> Response:
     if parsed is not None:
         try:
             await admin.create_room(location.id, parsed, actor(request), request_time(request))
-        except admin.Rejected as problem:
+        except Rejected as problem:
             errors = problem.errors
         else:
             return saved(f"{BASE}/{location.id}/rooms")
@@ -250,7 +251,7 @@ async def room_edit(request: Request) -> Response:
     if parsed is not None:
         try:
             await admin.update_room(room, parsed, actor(request), request_time(request))
-        except admin.Rejected as problem:
+        except Rejected as problem:
             errors = problem.errors
         else:
             return saved(f"{BASE}/{room.location.id}/rooms")

@@ -16,8 +16,9 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute
 
 from booking.admin_forms import MESSAGES, Decision, read_active, read_decision
+from booking.errors import Busy
 from booking.models import BOOKED, Booking
-from booking.services import admin, admin_plans
+from booking.services import admin_plans
 from booking.services.outbox import Mailer
 from booking.vocabulary import N_
 from booking.web.auth import Handler, request_time, staff_page, staff_route
@@ -156,7 +157,7 @@ async def apply_change(
         outcome = await change(
             form.decision, actor(request), request_time(request), request.app.state.mailer
         )
-    except admin.Busy:
+    except Busy:
         return busy_page(request, back)
     return await outcome_page(request, outcome, form, action=action, back=back, title=title)
 

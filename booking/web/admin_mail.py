@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute
 
-from booking.errors import NotFound
+from booking.errors import NotFailed, NotFound
 from booking.services import mail_admin
 from booking.vocabulary import N_
 from booking.web import params
@@ -111,7 +111,7 @@ async def retry(request: Request) -> Response:
         await mail_admin.retry_one(message_id, actor(request), request_time(request))
     except NotFound:
         return error_page(request, "not_found", 404)
-    except mail_admin.NotFailed:
+    except NotFailed:
         context = {"title": translate(request, NOT_FAILED), "back": back}
         return staff_page(request, "staff/admin/busy.html", context, 409)
     return RedirectResponse(f"{back}?done=retried", status_code=303)

@@ -9,6 +9,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from booking import admin_forms as forms
+from booking.errors import Rejected
 from booking.models import Counsellor, Organisation
 from booking.services import admin, admin_plans
 from booking.web import params
@@ -34,7 +35,7 @@ async def organisations(request: Request) -> Response:
     listing = await Organisation.all().order_by("-active", "name")
     active = {o.id: 0 for o in listing}
     for counsellor in await Counsellor.filter(active=True).only("id", "organisation_id"):
-        organisation_id: int = counsellor.organisation_id  # type: ignore[attr-defined]
+        organisation_id: int = counsellor.organisation_id
         active[organisation_id] = active.get(organisation_id, 0) + 1
     context = {"organisations": listing, "counsellors": active}
     return form_page(request, "staff/admin/organisations.html", context)
@@ -59,7 +60,7 @@ async def organisation_new(request: Request) -> Response:
         return _organisation_form(request, form.values, errors)
     try:
         await admin.create_organisation(parsed, actor(request), request_time(request))
-    except admin.Rejected as problem:
+    except Rejected as problem:
         return _organisation_form(request, form.values, problem.errors)
     return saved(ORGANISATIONS)
 
@@ -88,7 +89,7 @@ async def organisation_edit(request: Request) -> Response:
         await admin.update_organisation(
             organisation.id, parsed, actor(request), request_time(request)
         )
-    except admin.Rejected as problem:
+    except Rejected as problem:
         return _organisation_form(request, form.values, problem.errors, organisation)
     return saved(ORGANISATIONS)
 
@@ -140,7 +141,7 @@ async def _counsellor_form(
     errors: dict[str, str] | None = None,
     counsellor: Counsellor | None = None,
 ) -> Response:
-    current = None if counsellor is None else counsellor.organisation_id  # type: ignore[attr-defined]
+    current = None if counsellor is None else counsellor.organisation_id
     context = {
         "values": values,
         "chosen_topics": topics,
@@ -153,7 +154,7 @@ async def _counsellor_form(
 async def _read_counsellor(
     form_values: dict[str, str], topics: list[str], counsellor: Counsellor | None = None
 ) -> tuple[forms.CounsellorForm | None, dict[str, str]]:
-    current = None if counsellor is None else counsellor.organisation_id  # type: ignore[attr-defined]
+    current = None if counsellor is None else counsellor.organisation_id
     allowed = {o.id for o in await _organisation_choices(current)}
     return forms.read_counsellor(form_values, topics, allowed)
 
@@ -182,7 +183,7 @@ async def counsellor_edit(request: Request) -> Response:
     if request.method == "GET":
         values = {
             "display_name": counsellor.display_name,
-            "organisation": str(counsellor.organisation_id),  # type: ignore[attr-defined]
+            "organisation": str(counsellor.organisation_id),
             "languages": ", ".join(counsellor.languages),
             "email": counsellor.email,
             "mail_invitations": "on" if counsellor.mail_invitations else "",

@@ -10,6 +10,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from booking import admin_forms as forms
+from booking.errors import Rejected
 from booking.models import Counsellor, Location, PlanException, Room, WorkShift
 from booking.services import admin, admin_plans
 from booking.web.admin_common import (
@@ -40,7 +41,7 @@ async def _places() -> tuple[list[Location], list[Room]]:
 
 
 def _room_owners(rooms: list[Room]) -> dict[int, int]:
-    return {room.id: room.location_id for room in rooms}  # type: ignore[attr-defined]
+    return {room.id: room.location_id for room in rooms}
 
 
 async def _plan_page(
@@ -156,7 +157,7 @@ async def exceptions(request: Request) -> Response:
         return await apply_change(
             request, form, change, action=back, back=back, title=counsellor.display_name
         )
-    except admin.Rejected as problem:
+    except Rejected as problem:
         return await _exceptions_page(request, counsellor, form.values, problem.errors)
 
 

@@ -23,8 +23,6 @@ from booking.web.openapi import openapi_document
 from booking.web.params import parse_json
 from integrations.office_link import OfficeLink
 
-APPOINTMENT_FIELDS = ("ref", "start", "duration", "location", "expires", "sig")
-
 
 def _now(request: Request) -> datetime:
     now: datetime = request.app.state.clock()

@@ -15,7 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute
 
 from booking.applicant import read_start
-from booking.errors import Invalid, NotChangeable, NotFound, SlotTaken
+from booking.errors import Held, Invalid, NotChangeable, NotFound, RoomNeeded, SlotTaken
 from booking.models import Booking, Counsellor, Location, Ticket
 from booking.schedule import Scope
 from booking.services import desk as service
@@ -91,7 +91,7 @@ async def desk_page(request: Request) -> Response:
     location = await service.desk_location(counsellor, _code(request.query_params.get("location")))
     now = request_time(request)
     today = local_date(now, location)
-    own = Scope(today, counsellor.organisation_id, counsellor.id)  # type: ignore[attr-defined]
+    own = Scope(today, counsellor.organisation_id, counsellor.id)
     note = request.query_params.get("note", "")
     booked = await _followed_up(request)
     context = {
@@ -150,9 +150,9 @@ async def call_next(request: Request) -> Response:
             anyway=form.get("anyway") == "1",
             room=_room(form),
         )
-    except walkins.Held:
+    except Held:
         return _back(location, "held")
-    except walkins.RoomNeeded:
+    except RoomNeeded:
         return _back(location, "room_needed")
     return _back(location, "called" if called.ticket is not None else "ready")
 
@@ -172,7 +172,7 @@ async def readiness(request: Request) -> Response:
             request_time(request),
             fairness.Rules.of(request.app.state.settings),
         )
-    except walkins.RoomNeeded:
+    except RoomNeeded:
         return _back(location, "room_needed")
     if called is not None:
         return _back(location, "called")
@@ -233,7 +233,7 @@ async def presence(request: Request) -> Response:
     if form.get("present") == "1":
         try:
             await service.arrive(counsellor, location, actor, now, _room(form))
-        except walkins.RoomNeeded:
+        except RoomNeeded:
             return _back(location, "room_needed")
         return _back(location, "present")
     await service.leave(counsellor, actor, now)

@@ -145,7 +145,7 @@ async def _follow_up_of_colleague(request: Request) -> Booking:
     booking = await Booking.get_or_none(
         id=booking_id,
         channel=FOLLOW_UP,
-        organisation_id=counsellor.organisation_id,  # type: ignore[attr-defined]
+        organisation_id=counsellor.organisation_id,
     ).prefetch_related("location", "room", "organisation")
     if booking is None:
         raise NotFound()

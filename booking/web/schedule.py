@@ -11,14 +11,13 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from booking.access import Principal, allowed
-from booking.errors import NotFound
+from booking.errors import NotFound, ScopeRefused
 from booking.models import ATTENDED, COUNSELLOR, NO_SHOW, Location, Organisation
 from booking.schedule import (
     OUTCOME_STATUSES,
     Entry,
     Outcome,
     Scope,
-    ScopeRefused,
     may_record,
     read_outcome,
     schedule_scope,

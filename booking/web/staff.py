@@ -7,7 +7,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from booking.errors import DomainError
+from booking.errors import (
+    AccountInvalid,
+    BadCredentials,
+    DomainError,
+    PasswordChangeRequired,
+    Throttled,
+)
 from booking.models import ROLES, Counsellor, StaffUser
 from booking.services import accounts, api_tokens, desk
 from booking.web import params
@@ -50,9 +56,9 @@ async def login(request: Request) -> Response:
         user = await accounts.authenticate(
             username, password, _client(request), request_time(request)
         )
-    except accounts.Throttled:
+    except Throttled:
         return error_page(request, "throttled", 429)
-    except accounts.BadCredentials:
+    except BadCredentials:
         message = translate(request, ACCOUNT_MESSAGES["bad_credentials"])
         context = {"next": next_path, "error": message, "username": username}
         return staff_page(request, "staff/login.html", context, 401)
@@ -66,8 +72,8 @@ async def logout(request: Request) -> Response:
     if not await csrf_ok(request):
         return error_page(request, "csrf", 403)
     user = await current_user(request)
-    if user is not None and user.counsellor_id is not None:  # type: ignore[attr-defined]
-        await desk.sign_off(user.counsellor_id)  # type: ignore[attr-defined]
+    if user is not None and user.counsellor_id is not None:
+        await desk.sign_off(user.counsellor_id)
     await sign_out(request)
     return RedirectResponse("/login", status_code=303)
 
@@ -88,7 +94,7 @@ async def password(request: Request) -> Response:
                 str(form.get("repeat", "")),
                 request_time(request),
             )
-        except accounts.AccountInvalid as problem:
+        except AccountInvalid as problem:
             error = translate(request, ACCOUNT_MESSAGES[problem.code])
         else:
             user = await StaffUser.get(id=request.state.user.id)
@@ -112,7 +118,7 @@ async def users(request: Request) -> Response:
                 request_time(request),
                 counsellor_id=params.record_id(counsellor) if counsellor else None,
             )
-        except accounts.AccountInvalid as problem:
+        except AccountInvalid as problem:
             error = translate(request, ACCOUNT_MESSAGES[problem.code])
         else:
             return RedirectResponse("/staff/users?done=created", status_code=303)
@@ -137,7 +143,7 @@ async def user_active(request: Request) -> Response:
         await accounts.set_active(
             user.id, form.get("active") == "1", request.state.user.username, request_time(request)
         )
-    except accounts.AccountInvalid as problem:  # oneself, or the last administrator
+    except AccountInvalid as problem:  # oneself, or the last administrator
         context = {"target": user, "error": translate(request, ACCOUNT_MESSAGES[problem.code])}
         status = 403 if problem.code == "own_account" else 409
         return staff_page(request, "staff/user_confirm.html", context, status)
@@ -160,13 +166,13 @@ async def api_token(request: Request) -> Response:
         user = await accounts.authenticate(
             data["username"], data["password"], _client(request), request_time(request)
         )
-    except accounts.Throttled:
+    except Throttled:
         return JSONResponse({"error": "throttled"}, status_code=429)
     except DomainError:
         return JSONResponse({"error": "bad_credentials"}, status_code=401)
     try:
         issued = await api_tokens.issue_token(user, request_time(request))
-    except api_tokens.PasswordChangeRequired:
+    except PasswordChangeRequired:
         return JSONResponse({"error": "password_change_required"}, status_code=403)
     return JSONResponse(
         {"token": issued.token, "role": issued.role, "expires": issued.expires.isoformat()}

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from booking.errors import AccountInvalid
 from booking.models import ADMIN, ROLES, Counsellor, StaffUser
 from booking.services import accounts
 from booking.web import params
@@ -45,7 +46,7 @@ async def _account_page(
         "counsellors": await Counsellor.filter(active=True).order_by("display_name"),
         "failures": await accounts.recent_failures(user.username, request_time(request)),
         "error": error,
-        "values": values or {"role": user.role, "counsellor": str(user.counsellor_id or "")},  # type: ignore[attr-defined]
+        "values": values or {"role": user.role, "counsellor": str(user.counsellor_id or "")},
     }
     return staff_page(request, "staff/account.html", context, status if error else 200)
 
@@ -74,7 +75,7 @@ async def account_role(request: Request) -> Response:
         await accounts.change_role(
             user.id, role, counsellor_id, request.state.user.username, request_time(request)
         )
-    except accounts.AccountInvalid as problem:
+    except AccountInvalid as problem:
         message = translate(request, ACCOUNT_MESSAGES[problem.code])
         values = {"role": role, "counsellor": counsellor}
         status = 409 if problem.code == "last_admin" else 422

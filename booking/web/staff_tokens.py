@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from booking.errors import NotFound
+from booking.errors import NotFound, TokenInvalid
 from booking.models import StaffUser
 from booking.services import api_tokens
 from booking.web import params
@@ -53,7 +53,7 @@ async def tokens(request: Request) -> Response:
         issued = await api_tokens.create_for(
             params.record_id(owner), label, request.state.user.username, request_time(request)
         )
-    except api_tokens.TokenInvalid as problem:
+    except TokenInvalid as problem:
         message = translate(request, TOKEN_MESSAGES[problem.code])
         return await _list_page(request, error=message, values={"label": label, "owner": owner})
     return await _list_page(request, issued=issued)

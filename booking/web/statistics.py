@@ -23,6 +23,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from booking.charts import Bar, bar_chart
+from booking.errors import UnknownLocation
 from booking.models import ATTENDED, NO_SHOW
 from booking.services import statistics as service
 from booking.staff_vocabulary import CHANNEL_LABELS
@@ -156,7 +157,7 @@ async def _load(request: Request) -> tuple[Filters, service.Statistics] | Respon
         return await _invalid(request, parsed)
     try:
         data = await service.gather(parsed.location, parsed.months, now)
-    except service.UnknownLocation:
+    except UnknownLocation:
         return await _invalid(request, {"location": "unknown_location"})
     return parsed, data
 

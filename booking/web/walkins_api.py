@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from booking import queue
-from booking.errors import Invalid
+from booking.errors import Held, Invalid, RoomNeeded
 from booking.models import ATTENDED, Location, Ticket
 from booking.schedule import Outcome, read_outcome
 from booking.services import desk, fairness, walkins
@@ -102,7 +102,7 @@ async def register(request: Request) -> Response:
     )
 
 
-def _room_needed(request: Request, needed: walkins.RoomNeeded) -> Response:
+def _room_needed(request: Request, needed: RoomNeeded) -> Response:
     return JSONResponse(
         {
             "error": "room_needed",
@@ -146,13 +146,13 @@ async def call_next(request: Request) -> Response:
                 room=room,
             )
         ).ticket
-    except walkins.Held:
+    except Held:
         # Not a failure: nobody was called on purpose, and the caller may insist.
         return JSONResponse(
             {"error": "booked_session_soon", "message": translate(request, BOOKED_SESSION_SOON)},
             status_code=409,
         )
-    except walkins.RoomNeeded as needed:
+    except RoomNeeded as needed:
         return _room_needed(request, needed)
     if ticket is None:
         return Response(status_code=204)  # nothing fits: on the ready list now
@@ -193,7 +193,7 @@ async def ready(request: Request) -> Response:
             request_time(request),
             fairness.Rules.of(request.app.state.settings),
         )
-    except walkins.RoomNeeded as needed:
+    except RoomNeeded as needed:
         return _room_needed(request, needed)
     await counsellor.refresh_from_db()
     answer: dict[str, Any] = {

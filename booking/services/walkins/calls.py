@@ -18,7 +18,7 @@ from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
 from booking import balance, queue
-from booking.errors import Invalid, NotChangeable, NotFound
+from booking.errors import Held, Invalid, NotChangeable, NotFound
 from booking.models import (
     ATTENDED,
     BOOKED,
@@ -36,7 +36,6 @@ from booking.services.bookings import lock_location
 from booking.services.days import local_date, zone_of
 from booking.services.walkins.common import (
     Floor,
-    Held,
     as_queued,
     floor,
 )
@@ -277,7 +276,7 @@ async def act(
         move = queue.transition(action, ticket.status)
         if move is None:
             raise NotChangeable()
-        if move.holder_only and ticket.counsellor_id != counsellor.id:  # type: ignore[attr-defined]
+        if move.holder_only and ticket.counsellor_id != counsellor.id:
             raise NotChangeable()
         if action == "resume" and ticket.day != local_date(now, location):
             raise NotChangeable()  # only into today's queue
@@ -293,7 +292,7 @@ async def act(
         mine = Q(id=ticket.id, status=ticket.status)
         if not await Ticket.filter(mine).update(**changes):
             raise NotChangeable()
-        booking_id = ticket.booking_id  # type: ignore[attr-defined]
+        booking_id = ticket.booking_id
         session = _session_update(move.session, ticket, utc_now, outcome)
         if booking_id and move.session == queue.RELEASE:
             # A call that led to no session is no session: gone with its shares, so the
@@ -323,7 +322,7 @@ def _check_transfer(
     if to_counsellor is not None:
         ok = any(c.id == to_counsellor for c in present)
     else:
-        ok = any(c.organisation_id == to_organisation for c in present)  # type: ignore[attr-defined]
+        ok = any(c.organisation_id == to_organisation for c in present)
     if not ok:
         raise Invalid({"to": "choose_transfer"})
 

@@ -33,19 +33,6 @@ def ticket_label(prefix: str, number: int) -> str:
     return f"{prefix} {number:03d}"
 
 
-class Held(Exception):
-    """Nothing called: the counsellor's next booked session begins too soon (they may call
-    anyway)."""
-
-
-class RoomNeeded(Exception):
-    """A call needs a room and none is known for the counsellor: they choose one of these."""
-
-    def __init__(self, rooms: list[str]) -> None:
-        super().__init__("room_needed")
-        self.rooms = rooms
-
-
 def as_queued(row: Ticket, org_codes: dict[int, str]) -> queue.Ticket:
     return queue.Ticket(
         id=row.id,
@@ -84,7 +71,7 @@ class Floor:
     sessions: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # today's bookings
 
     def code_of(self, counsellor: Counsellor) -> str:
-        return self.codes[counsellor.organisation_id]  # type: ignore[attr-defined]
+        return self.codes[counsellor.organisation_id]
 
     def desk(self, counsellor: Counsellor) -> queue.Desk:
         return desk_of(counsellor, self.code_of(counsellor))
@@ -97,8 +84,7 @@ class Floor:
             (
                 t
                 for t in self.tickets
-                if t.counsellor_id == counsellor_id  # type: ignore[attr-defined]
-                and t.status in (queue.CALLED, queue.SERVING)
+                if t.counsellor_id == counsellor_id and t.status in (queue.CALLED, queue.SERVING)
             ),
             None,
         )

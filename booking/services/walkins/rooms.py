@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from booking.errors import RoomNeeded
 from booking.models import Counsellor, Location, PlanException, Room, WorkShift
 from booking.plan import room_for, shifts_on
 from booking.services.days import dated_change, local_date, weekly_block, zone_of
-from booking.services.walkins.common import RoomNeeded
 from booking.slots import Interval
 
 

@@ -30,12 +30,7 @@ async def ticket_rows(location: Location, scope: Scope) -> list[Entry]:
     people = {
         c.id: c
         for c in await Counsellor.filter(
-            id__in={
-                i
-                for t in tickets
-                for i in (t.counsellor_id, t.for_counsellor_id)  # type: ignore[attr-defined]
-                if i
-            }
+            id__in={i for t in tickets for i in (t.counsellor_id, t.for_counsellor_id) if i}
         ).prefetch_related("organisation")
     }
     organisations = {o.id: o for o in await Organisation.all()}
@@ -54,11 +49,7 @@ def _row(
     people: dict[int, Counsellor],
     organisations: dict[int, Organisation],
 ) -> Entry:
-    holder_id = (
-        ticket.counsellor_id  # type: ignore[attr-defined]
-        if ticket.status == queue.PARKED
-        else ticket.for_counsellor_id
-    )
+    holder_id = ticket.counsellor_id if ticket.status == queue.PARKED else ticket.for_counsellor_id
     holder = people.get(holder_id) if holder_id else None
     if holder is not None:
         organisation: Organisation | None = holder.organisation

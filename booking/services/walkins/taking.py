@@ -40,7 +40,7 @@ async def take(
         location_id=location.id,
         appointment_id=None,
         counsellor_id=counsellor.id,
-        organisation_id=counsellor.organisation_id,  # type: ignore[attr-defined]
+        organisation_id=counsellor.organisation_id,
         room_id=room_id,
         start=utc_now,
         end=end.astimezone(UTC),
