@@ -13,7 +13,7 @@ import pytest
 from booking.models import ADMIN, ApiToken, AuditEntry, StaffUser
 from booking.services import accounts, api_tokens
 from tests.conftest import Service
-from tests.test_staff import PASSWORD, csrf_of, sign_in
+from tests.support.staff import PASSWORD, csrf_of, sign_in
 
 
 async def second_admin(staff: Service) -> StaffUser:

@@ -31,7 +31,7 @@ from booking.models import (
 )
 from booking.services.bookings import slot_key
 from tests.conftest import Service, at, utc
-from tests.test_staff import csrf_of, sign_in
+from tests.support.staff import csrf_of, sign_in
 
 ADMIN = "/staff/admin"
 

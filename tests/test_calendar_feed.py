@@ -9,9 +9,9 @@ from booking.models import Booking, Counsellor, StaffUser
 from booking.services import feeds
 from tests.conftest import Service, at
 from tests.smtp import Recorder, smtp_server
-from tests.test_schedule import account_of
+from tests.support.bookings import account_of
+from tests.support.staff import sign_in
 from tests.test_sender import book, calendar_of, sender, to_applicant
-from tests.test_staff import sign_in
 
 COUNSELLOR_MAIL = "counsellor@example.org"
 

@@ -6,10 +6,10 @@ import re
 
 from booking.models import Booking, Counsellor, Location, Ticket
 from tests.conftest import Service, at
-from tests.test_schedule import bearer, book
-from tests.test_staff import csrf_of, sign_in
+from tests.support.bookings import book
+from tests.support.staff import bearer, csrf_of, sign_in
+from tests.support.walkins import WALK_IN, call_next, register
 from tests.test_statistics import add_booking
-from tests.test_walkins_api import WALK_IN, call_next, register
 
 DESK = "/staff/desk?lang=en"
 

@@ -41,7 +41,7 @@ from integrations.escpos import (
     render_slip,
 )
 from tests.conftest import STAFF_PASSWORD, Clock, Service, at, clear_database, make_settings
-from tests.test_staff import sign_in
+from tests.support.staff import sign_in
 from tests.test_walkins_pages import post_walk_in
 
 if TYPE_CHECKING:

@@ -13,7 +13,7 @@ from booking.models import AllocationShare, Booking, Organisation
 from booking.services import fairness
 from booking.services.schedule import location_by_code
 from tests.conftest import MONDAY, Service, at
-from tests.test_staff import csrf_of, sign_in
+from tests.support.staff import csrf_of, sign_in
 
 MONTH = "2026-11"
 RULES = fairness.DEFAULT_RULES

@@ -19,6 +19,8 @@ from booking.web.follow_up_slip import FOLLOW_UP_SLIP_TEXTS, printed_slip, slip_
 from booking.web.walkins import qr_svg
 from integrations.escpos import PrinterSetupError, SlipFonts, render_slip
 from tests.conftest import STAFF_PASSWORD, Clock, Service, at, clear_database, make_settings
+from tests.support.staff import bearer
+from tests.support.walkins import register
 from tests.test_desk import DESK, open_desk, press
 from tests.test_escpos import (
     PrinterServer,
@@ -27,8 +29,6 @@ from tests.test_escpos import (
     read_qr,
     service_with_printer,
 )
-from tests.test_schedule import bearer
-from tests.test_walkins_api import register
 
 TUESDAY = at(0).replace(day=24)
 LETTER = "[2-9A-HJ-NP-Z]"  # the reference alphabet

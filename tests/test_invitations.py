@@ -171,7 +171,7 @@ names = st.text(max_size=60)
 texts = st.text(max_size=300)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(summary=texts, description=texts, location=names, organizer=names, attendee=names)
 def test_any_text_keeps_the_structure(
     summary: str, description: str, location: str, organizer: str, attendee: str

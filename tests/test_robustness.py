@@ -112,9 +112,7 @@ PATHS_GET = [
 ]
 
 
-@settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(path=st.sampled_from(PATHS_GET), query=params, with_link=maybe_link)
 def test_get_routes_with_any_query(
     client: TestClient, path: str, query: dict[str, str], with_link: bool
@@ -123,9 +121,7 @@ def test_get_routes_with_any_query(
     _assert_fine(client.get(path, params=merged))
 
 
-@settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     body=JSON_VALUE,
     fields=st.dictionaries(st.sampled_from(FIELDS), JSON_VALUE, max_size=8),
@@ -155,9 +151,7 @@ def test_booking_api_with_any_json(
     _assert_fine(client.post("/api/v1/bookings/whatever/reschedule", content=json.dumps(body)))
 
 
-@settings(
-    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=100, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(form=st.dictionaries(st.sampled_from(FIELDS), TEXT, max_size=10), with_link=maybe_link)
 def test_booking_form_with_any_fields(
     client: TestClient, form: dict[str, str], with_link: bool
@@ -166,9 +160,7 @@ def test_booking_form_with_any_fields(
     _assert_fine(client.post("/add-on/book", data=data))
 
 
-@settings(
-    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=100, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     token=st.text(
         st.characters(min_codepoint=0x21, max_codepoint=0x7E, exclude_characters="/?#%"),
@@ -241,7 +233,6 @@ PATH_VALUES = {
 
 @settings(
     max_examples=300,
-    deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(data=st.data())
@@ -290,9 +281,7 @@ QUEUE_OPERATIONS = [(m, p) for m, p, _q in OPERATIONS if "walk-ins" in p or "que
 ]
 
 
-@settings(
-    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_the_walk_in_queue_with_any_input(client: TestClient, data: st.DataObject) -> None:
     """The queue's operations with the role each is for, a real location, and bodies with its
@@ -391,9 +380,7 @@ def admin_client(client: TestClient) -> TestClient:
     return client
 
 
-@settings(
-    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_every_staff_route_with_any_input(admin_client: TestClient, data: st.DataObject) -> None:
     import re

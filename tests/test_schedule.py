@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from icalendar import Calendar
 
@@ -14,26 +14,10 @@ from booking.services import accounts
 from booking.services import schedule as service
 from booking.services.days import load_day, local_date
 from tests.conftest import MONDAY, Service, at
-from tests.test_staff import PASSWORD, csrf_of, sign_in
+from tests.support.bookings import account_of, book
+from tests.support.staff import bearer, csrf_of, sign_in
 
 TUESDAY = MONDAY + timedelta(days=1)
-
-
-async def book(
-    service: Service, start: datetime, name: str = "Amina Test", **extra: str
-) -> Booking:
-    link = service.link(start + timedelta(minutes=40))
-    body = service.booking_body(link, start, name=name, **extra)
-    response = await service.client.post("/api/v1/bookings", json=body)
-    assert response.status_code == 201, response.text
-    return await Booking.get(reference=response.json()["reference"]).prefetch_related(
-        "organisation", "counsellor"
-    )
-
-
-async def account_of(booking: Booking) -> str:
-    user = await StaffUser.get(counsellor_id=booking.counsellor_id)  # type: ignore[attr-defined]
-    return user.username
 
 
 async def other_organisation_account(booking: Booking) -> str:
@@ -46,13 +30,6 @@ async def other_organisation_account(booking: Booking) -> str:
     )
     assert user is not None
     return user.username
-
-
-async def bearer(service: Service, username: str) -> dict[str, str]:
-    response = await service.client.post(
-        "/api/v1/auth/token", json={"username": username, "password": PASSWORD}
-    )
-    return {"Authorization": f"Bearer {response.json()['token']}"}
 
 
 async def test_counsellor_sees_their_day_and_the_api_agrees(staff: Service) -> None:

@@ -11,26 +11,10 @@ from starlette.routing import Route
 from booking.access import PERMISSIONS
 from booking.app import create_app
 from booking.models import ApiToken, AuditEntry, Counsellor, StaffSession, StaffUser
-from tests.conftest import STAFF_PASSWORD, Service, make_settings
+from tests.conftest import Service, make_settings
+from tests.support.staff import PASSWORD, csrf_of, sign_in
 
-PASSWORD = STAFF_PASSWORD
 ROLE_ACCOUNTS = {"admin": "admin", "reception": "reception", "counsellor": "awo1"}
-
-
-def csrf_of(html: str) -> str:
-    match = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert match, "the page carries a CSRF field"
-    return match.group(1)
-
-
-async def sign_in(
-    client: httpx.AsyncClient, username: str, password: str = PASSWORD
-) -> httpx.Response:
-    page = await client.get("/login?lang=en")
-    return await client.post(
-        "/login",
-        data={"username": username, "password": password, "csrf": csrf_of(page.text)},
-    )
 
 
 async def change_password(

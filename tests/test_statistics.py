@@ -17,7 +17,7 @@ from booking.models import Booking, Counsellor, Location, OfficeAppointment, Org
 from booking.services.statistics import UnknownLocation, gather, load_rows
 from booking.statistics import months_between
 from tests.conftest import BERLIN, Service
-from tests.test_staff import sign_in
+from tests.support.staff import sign_in
 
 
 def berlin(month: int, day: int, hour: int = 10, minute: int = 0, year: int = 2026) -> datetime:

@@ -19,7 +19,7 @@ from booking.cli import server_options
 from booking.models import LoginFailure
 from booking.services import accounts
 from tests.conftest import Service
-from tests.test_staff import PASSWORD, sign_in
+from tests.support.staff import PASSWORD, sign_in
 
 WRONG = "wrong-wrong-wrong"
 

@@ -7,40 +7,14 @@ import asyncio
 import json
 import re
 from datetime import datetime, timedelta
-from typing import Any
 
-from booking.models import Booking, Counsellor, Location, Ticket
+from booking.models import Booking, Location, Ticket
 from booking.services import fairness
 from tests.conftest import Service, at
-from tests.test_schedule import bearer, book
+from tests.support.bookings import book
+from tests.support.staff import bearer
+from tests.support.walkins import WALK_IN, act, call_next, counsellor_of, register
 from tests.test_statistics import add_booking
-
-WALK_IN = {"topic": "forms", "language": "de", "priority": "", "name": "Amina"}
-
-
-async def register(service: Service, headers: dict[str, str], **fields: Any) -> dict[str, Any]:
-    response = await service.client.post(
-        "/api/v1/locations/hsc/walk-ins", json={**WALK_IN, **fields}, headers=headers
-    )
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
-async def call_next(service: Service, headers: dict[str, str], **body: Any) -> Any:
-    return await service.client.post("/api/v1/queue/call-next", json=body, headers=headers)
-
-
-async def act(
-    service: Service, headers: dict[str, str], ticket_id: int, action: str, **body: Any
-) -> Any:
-    return await service.client.post(
-        f"/api/v1/walk-ins/{ticket_id}/{action}", json=body or None, headers=headers
-    )
-
-
-async def counsellor_of(username: str) -> Counsellor:
-    return await Counsellor.get(accounts__username=username)
 
 
 async def tally_of(service: Service, organisation: str) -> int:

@@ -14,9 +14,8 @@ from booking import queue
 from booking.models import Booking, Ticket
 from booking.services import walkins
 from tests.conftest import Service, at
-from tests.test_schedule import bearer
-from tests.test_staff import sign_in
-from tests.test_walkins_api import act, call_next, counsellor_of, register
+from tests.support.staff import bearer, sign_in
+from tests.support.walkins import act, call_next, counsellor_of, register
 
 
 async def display(service: Service) -> list[dict[str, Any]]:

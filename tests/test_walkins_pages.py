@@ -26,7 +26,7 @@ from booking.web.walkins import wait_range
 from tests.conftest import Service, at
 from tests.live import CHROMIUM, CHROMIUM_ARGS, browser_missing
 from tests.live import live_service as live
-from tests.test_staff import csrf_of, sign_in
+from tests.support.staff import csrf_of, sign_in
 
 FORM = "/staff/reception/walk-ins"
 

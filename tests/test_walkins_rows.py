@@ -12,8 +12,7 @@ from booking.services import schedule as schedule_service
 from booking.services.days import local_date
 from booking.services.walkins import WalkInForm
 from tests.conftest import Service, at
-from tests.test_schedule import bearer
-from tests.test_staff import sign_in
+from tests.support.staff import bearer, sign_in
 
 RULES = fairness.DEFAULT_RULES
 
