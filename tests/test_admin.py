@@ -9,8 +9,6 @@ from __future__ import annotations
 import asyncio
 import re
 from datetime import UTC
-from typing import Any
-from urllib.parse import urlencode
 
 import httpx2 as httpx
 import pytest
@@ -31,65 +29,9 @@ from booking.models import (
 )
 from booking.services.bookings import slot_key
 from tests.conftest import Service, at, utc
+from tests.support.admin import ADMIN, Admin, absence_for, book, counsellor, hidden_fields
+from tests.support.admin import admin as admin  # the fixture
 from tests.support.staff import csrf_of, sign_in
-
-ADMIN = "/staff/admin"
-
-
-class Admin:
-    """The signed-in coordinator's browser: posts forms with the session's CSRF token."""
-
-    def __init__(self, service: Service, csrf: str) -> None:
-        self.service = service
-        self.client = service.client
-        self.csrf = csrf
-
-    async def get(self, path: str) -> httpx.Response:
-        return await self.client.get(path)
-
-    async def post(self, path: str, data: dict[str, Any] | list[tuple[str, str]]) -> httpx.Response:
-        if isinstance(data, dict):
-            items = [(k, v) for k, v in data.items() if not isinstance(v, list)]
-            items += [(k, x) for k, v in data.items() if isinstance(v, list) for x in v]
-        else:
-            items = list(data)
-        body = urlencode([("csrf", self.csrf), *items])
-        return await self.client.post(
-            path, content=body, headers={"content-type": "application/x-www-form-urlencoded"}
-        )
-
-
-@pytest.fixture
-async def admin(staff: Service) -> Admin:
-    await sign_in(staff.client, "admin")
-    page = await staff.client.get(ADMIN)
-    assert page.status_code == 200
-    return Admin(staff, csrf_of(page.text))
-
-
-async def book(
-    service: Service, hour: int, language: str, topic: str = "forms", organisation: str = ""
-) -> Booking:
-    """A booking through the API; with ``organisation`` the applicant asks for it (so the test
-    knows whose counsellor holds the session: the balancing rules would choose otherwise)."""
-    link = service.link(at(10) if hour >= 11 else at(hour + 1, 30))
-    body = service.booking_body(link, at(hour), language=language, topic=topic)
-    if organisation:
-        body["organisation"] = organisation
-    response = await service.client.post("/api/v1/bookings", json=body)
-    assert response.status_code == 201, response.text
-    return await Booking.get(reference=response.json()["reference"])
-
-
-async def counsellor(name: str) -> Counsellor:
-    return await Counsellor.get(display_name=name)
-
-
-def hidden_fields(html: str) -> list[tuple[str, str]]:
-    """The fields a page sends again (the CSRF token is added by ``Admin.post``)."""
-    found = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', html)
-    return [(name, value) for name, value in found if name != "csrf"]
-
 
 # Locations, opening hours, closure days, rooms
 
@@ -433,16 +375,11 @@ async def test_exceptions_add_list_remove(admin: Admin) -> None:
 # Changes over booked sessions: the conflict page, "save and move", "save and leave"
 
 
-async def _absence_for(admin: Admin, person: Counsellor) -> tuple[str, dict[str, str]]:
-    path = f"{ADMIN}/counsellors/{person.id}/exceptions"
-    return path, {"kind": ABSENCE, "day": "2026-11-23", "note": "Ill"}
-
-
 async def test_an_absence_over_a_booked_session_moves_it(admin: Admin) -> None:
     booking = await book(admin.service, 11, "ku", organisation="awo")
     deniz, rojda = await counsellor("Deniz Y."), await counsellor("Rojda E.")
     assert booking.counsellor_id == deniz.id  # type: ignore[attr-defined]
-    path, absence = await _absence_for(admin, deniz)
+    path, absence = await absence_for(admin, deniz)
     asked = await admin.post(path, absence)
     assert asked.status_code == 200 and "Booked sessions are affected" in asked.text
     assert booking.reference in asked.text and "Amina" not in asked.text
@@ -483,7 +420,7 @@ async def test_an_absence_over_a_booked_session_moves_it(admin: Admin) -> None:
 async def test_save_and_leave_keeps_the_booking_and_lists_it(admin: Admin) -> None:
     booking = await book(admin.service, 11, "ku", organisation="awo")
     deniz, rojda = await counsellor("Deniz Y."), await counsellor("Rojda E.")
-    path, absence = await _absence_for(admin, deniz)
+    path, absence = await absence_for(admin, deniz)
     asked = await admin.post(path, absence)
     left = await admin.post(path, [*hidden_fields(asked.text), ("resolution", "leave")])
     assert left.status_code == 200 and "Not moved: 1" in left.text
@@ -505,7 +442,7 @@ async def test_save_and_leave_keeps_the_booking_and_lists_it(admin: Admin) -> No
 async def test_a_session_nobody_else_can_hold_is_reported(admin: Admin) -> None:
     booking = await book(admin.service, 11, "ti")  # only Semhar T. speaks Tigrinya
     semhar = await counsellor("Semhar T.")
-    path, absence = await _absence_for(admin, semhar)
+    path, absence = await absence_for(admin, semhar)
     asked = await admin.post(path, absence)
     assert "Nobody else is free then" in asked.text and 'value="move"' not in asked.text
     forced = await admin.post(path, [*hidden_fields(asked.text), ("resolution", "move")])
@@ -517,7 +454,7 @@ async def test_a_session_nobody_else_can_hold_is_reported(admin: Admin) -> None:
 async def test_a_partial_absence_outside_the_session_is_no_conflict(admin: Admin) -> None:
     await book(admin.service, 11, "ku", organisation="awo")
     deniz = await counsellor("Deniz Y.")
-    path, absence = await _absence_for(admin, deniz)
+    path, absence = await absence_for(admin, deniz)
     saved = await admin.post(path, {**absence, "starts": "13:00", "ends": "16:00"})
     assert saved.status_code == 303
 
@@ -525,7 +462,7 @@ async def test_a_partial_absence_outside_the_session_is_no_conflict(admin: Admin
 async def test_cancel_on_the_conflict_page_saves_nothing(admin: Admin) -> None:
     await book(admin.service, 11, "ku", organisation="awo")
     deniz = await counsellor("Deniz Y.")
-    path, absence = await _absence_for(admin, deniz)
+    path, absence = await absence_for(admin, deniz)
     asked = await admin.post(path, absence)
     assert f'href="{path}"' in asked.text  # the cancel link
     assert not await PlanException.exists(counsellor_id=deniz.id)
@@ -645,7 +582,7 @@ async def test_a_move_and_a_booking_never_share_a_counsellor(admin: Admin, delay
     # to Rojda while an applicant books 11:00 in Kurdish, which only Rojda could take.
     booking = await book(admin.service, 11, "ku", organisation="awo")
     deniz, rojda = await counsellor("Deniz Y."), await counsellor("Rojda E.")
-    path, absence = await _absence_for(admin, deniz)
+    path, absence = await absence_for(admin, deniz)
     service = admin.service
     transport = httpx.ASGITransport(app=service.app)
 

@@ -25,9 +25,9 @@ from booking.models import (
 from booking.services.admin_plans import needing_attention
 from tests.conftest import Service, at, utc
 from tests.smtp import Recorder, smtp_server
-from tests.test_admin import ADMIN, Admin, counsellor, hidden_fields
-from tests.test_admin import admin as admin  # the fixture
-from tests.test_sender import parse, sender, text_of
+from tests.support.admin import ADMIN, Admin, counsellor, hidden_fields
+from tests.support.admin import admin as admin  # the fixture
+from tests.support.mail import parse, sender, text_of
 
 ATTENTION = f"{ADMIN}/attention"
 

@@ -10,8 +10,9 @@ from booking.services import feeds
 from tests.conftest import Service, at
 from tests.smtp import Recorder, smtp_server
 from tests.support.bookings import account_of
+from tests.support.bookings import book_for_office_ref as book
+from tests.support.mail import calendar_of, sender, to_applicant
 from tests.support.staff import sign_in
-from tests.test_sender import book, calendar_of, sender, to_applicant
 
 COUNSELLOR_MAIL = "counsellor@example.org"
 

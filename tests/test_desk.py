@@ -7,27 +7,10 @@ import re
 from booking.models import Booking, Counsellor, Location, Ticket
 from tests.conftest import Service, at
 from tests.support.bookings import book
+from tests.support.desk import DESK, open_desk, press
+from tests.support.rows import add_booking
 from tests.support.staff import bearer, csrf_of, sign_in
 from tests.support.walkins import WALK_IN, call_next, register
-from tests.test_statistics import add_booking
-
-DESK = "/staff/desk?lang=en"
-
-
-async def open_desk(service: Service, username: str = "awo1") -> str:
-    await sign_in(service.client, username)
-    page = await service.client.get(DESK)
-    assert page.status_code == 200, page.text
-    return page.text
-
-
-async def press(service: Service, action: str, **fields: str) -> tuple[int, str]:
-    """A button of the desk page: the form posted with the page's CSRF token."""
-    page = await service.client.get(DESK)
-    response = await service.client.post(
-        action, data={"csrf": csrf_of(page.text), "location": "hsc", **fields}
-    )
-    return response.status_code, response.headers.get("location", response.text)
 
 
 async def test_the_desk_shows_the_day_and_the_walk_ins_that_fit(staff: Service) -> None:

@@ -10,9 +10,9 @@ from booking.errors import NotChangeable
 from booking.models import Booking, Counsellor, OutboxMessage, Ticket
 from booking.services.follow_up import book_follow_up
 from tests.conftest import Service, at
+from tests.support.desk import DESK, open_desk, press
 from tests.support.staff import bearer
 from tests.support.walkins import register
-from tests.test_desk import DESK, open_desk, press
 
 TUESDAY = date(2026, 11, 24)
 

@@ -19,16 +19,16 @@ from booking.web.follow_up_slip import FOLLOW_UP_SLIP_TEXTS, printed_slip, slip_
 from booking.web.walkins import qr_svg
 from integrations.escpos import PrinterSetupError, SlipFonts, render_slip
 from tests.conftest import STAFF_PASSWORD, Clock, Service, at, clear_database, make_settings
-from tests.support.staff import bearer
-from tests.support.walkins import register
-from tests.test_desk import DESK, open_desk, press
-from tests.test_escpos import (
+from tests.support.desk import DESK, open_desk, press
+from tests.support.printer import (
     PrinterServer,
     printed_image,
     qr_modules,
     read_qr,
     service_with_printer,
 )
+from tests.support.staff import bearer
+from tests.support.walkins import register
 
 TUESDAY = at(0).replace(day=24)
 LETTER = "[2-9A-HJ-NP-Z]"  # the reference alphabet

@@ -7,35 +7,20 @@ import asyncio
 import email
 import email.policy
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 from booking.app import create_app
 from booking.models import FAILED, PENDING, SENDING, SENT, Booking, OutboxMessage
 from booking.services import outbox
 from booking.services.privacy import anonymise_due
 from booking.settings import DEMO_SECRET_KEY as SECRET
-from tests.conftest import MONDAY, Clock, Service, at, make_settings
-from tests.test_admin import ADMIN, Admin, _absence_for, counsellor, hidden_fields
-from tests.test_admin import admin as admin  # the fixture
-from tests.test_admin import book as book_for_admin
-
-TUESDAY = MONDAY + timedelta(days=1)
-
-
-async def book(
-    service: Service, ref: str, hour: int = 11, day: datetime = TUESDAY, **body: Any
-) -> dict[str, Any]:
-    """A session on Tuesday (a reminder is due on Monday at 17:00), an hour before the office
-    appointment."""
-    link = service.link(at(hour + 1, day=day), ref=ref)
-    response = await service.client.post(
-        "/api/v1/bookings", json=service.booking_body(link, at(hour, day=day), **body)
-    )
-    assert response.status_code == 201, response.text
-    created: dict[str, Any] = response.json()
-    return created
+from tests.conftest import Clock, Service, at, make_settings
+from tests.support.admin import ADMIN, Admin, absence_for, counsellor, hidden_fields
+from tests.support.admin import admin as admin  # the fixture
+from tests.support.admin import book as book_for_admin
+from tests.support.bookings import TUESDAY
+from tests.support.bookings import book_on_tuesday as book
 
 
 async def test_a_booking_writes_its_messages_in_its_transaction(service: Service) -> None:
@@ -173,7 +158,7 @@ async def test_an_absence_move_tells_both_counsellors(admin: Admin) -> None:
     booking = await book_for_admin(admin.service, 11, "ku", organisation="awo")
     await OutboxMessage.all().delete()
     deniz, rojda = await counsellor("Deniz Y."), await counsellor("Rojda E.")
-    path, absence = await _absence_for(admin, deniz)
+    path, absence = await absence_for(admin, deniz)
     asked = await admin.post(path, absence)
     moved = await admin.post(
         path,

@@ -26,7 +26,7 @@ from booking.settings import DEMO_SECRET_KEY as SECRET
 from booking.statistics import months_between
 from integrations.mail import DirectoryTransport
 from tests.conftest import MONDAY, NOW, Clock, Service, at, clear_database, make_settings, utc
-from tests.test_statistics import add_booking, seed
+from tests.support.rows import add_booking, seed
 
 NOW_UTC = NOW.astimezone(UTC)  # days as 24 hours, across the change from summer time
 PERSONAL = {"name": "Amina Test", "email": "amina@example.org", "phone": "+49 511 1234567"}

@@ -12,9 +12,9 @@ from booking.models import Booking, Location, Ticket
 from booking.services import fairness
 from tests.conftest import Service, at
 from tests.support.bookings import book
+from tests.support.rows import add_booking
 from tests.support.staff import bearer
 from tests.support.walkins import WALK_IN, act, call_next, counsellor_of, register
-from tests.test_statistics import add_booking
 
 
 async def tally_of(service: Service, organisation: str) -> int:

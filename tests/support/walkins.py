@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx2 as httpx
+
 from booking.models import Counsellor
 from tests.conftest import Service
+from tests.support.staff import csrf_of
 
 WALK_IN = {"topic": "forms", "language": "de", "priority": "", "name": "Amina"}
 
@@ -33,3 +36,12 @@ async def act(
 
 async def counsellor_of(username: str) -> Counsellor:
     return await Counsellor.get(accounts__username=username)
+
+
+FORM = "/staff/reception/walk-ins"
+
+
+async def post_walk_in(service: Service, **fields: str) -> httpx.Response:
+    page = await service.client.get(FORM)
+    data = {"topic": "forms", "language": "de", "priority": "", "name": "", **fields}
+    return await service.client.post(FORM, data={**data, "csrf": csrf_of(page.text)})
