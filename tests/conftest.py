@@ -24,6 +24,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 from starlette.applications import Starlette
 from tortoise import Tortoise
+from tortoise.fields.relational import RelationalField
 from tortoise.models import Model
 
 from booking.app import create_app
@@ -131,7 +132,9 @@ def children_first(models: Iterable[type[Model]]) -> list[type[Model]]:
             return
         seen.add(model)
         for name in model._meta.backward_fk_fields | model._meta.backward_o2o_fields:
-            visit(model._meta.fields_map[name].related_model)
+            field = model._meta.fields_map[name]
+            assert isinstance(field, RelationalField), (model.__name__, name)
+            visit(field.related_model)
         ordered.append(model)
 
     for model in models:

@@ -4,6 +4,7 @@ rows an earlier one left behind, whichever models are added later."""
 from __future__ import annotations
 
 from tortoise import Tortoise
+from tortoise.fields.relational import RelationalField
 from tortoise.models import Model
 
 from booking.models import Location, Ticket
@@ -35,6 +36,8 @@ def test_children_come_before_the_rows_they_refer_to() -> None:
     assert set(order) == set(Tortoise.apps["models"].values())
     for model in order:
         for name in model._meta.fk_fields | model._meta.o2o_fields:
-            parent = model._meta.fields_map[name].related_model
+            field = model._meta.fields_map[name]
+            assert isinstance(field, RelationalField), (model.__name__, name)
+            parent = field.related_model
             assert order.index(model) < order.index(parent), (model.__name__, name)
     assert order.index(Ticket) < order.index(Location)
