@@ -178,7 +178,7 @@ class Service:
         return dict(parse_qsl(urlsplit(url).query))
 
     def booking_body(
-        self, link: dict[str, str], start: datetime, **overrides: Any
+        self, link: dict[str, Any], start: datetime, **overrides: Any
     ) -> dict[str, Any]:
         body: dict[str, Any] = {
             "appointment": link,

@@ -174,7 +174,7 @@ def test_the_order_of_the_inputs_does_not_matter(
     shuffled = list(found)
     rng.shuffle(shuffled)
     other_tally = Tally(
-        shuffled_dict(dict(tally.entitlement)), dict(reversed(tally.actual.items()))
+        shuffled_dict(dict(tally.entitlement)), dict(reversed(list(tally.actual.items())))
     )
     assert choose(shuffled, shuffled_dict(weights), other_tally) == choose(found, weights, tally)
 

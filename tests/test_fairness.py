@@ -9,6 +9,7 @@ import io
 import re
 from datetime import datetime, timedelta
 
+from booking.balance import Tally
 from booking.models import AllocationShare, Booking, Organisation
 from booking.services import fairness
 from booking.services.schedule import location_by_code
@@ -30,11 +31,11 @@ async def book(service: Service, start: datetime, **extra: str) -> Booking:
     )
 
 
-async def tally() -> fairness.Tally:
+async def tally() -> Tally:
     return await fairness.tally(await location_by_code("hsc"), MONTH, RULES)
 
 
-def deviations(current: fairness.Tally) -> dict[str, float]:
+def deviations(current: Tally) -> dict[str, float]:
     codes = set(current.entitlement) | set(current.actual)
     return {c: current.actual.get(c, 0) - current.entitlement.get(c, 0.0) for c in codes}
 

@@ -15,6 +15,7 @@ from booking.notices import (
     COUNSELLOR,
     REMINDER,
     UPDATED,
+    Notice,
     SessionFacts,
     notices,
     reminder_moment,
@@ -22,7 +23,7 @@ from booking.notices import (
 from tests.support.notices import BERLIN, FIVE_PM, NOW, SESSION, START
 
 
-def kinds(found: list) -> list[tuple[str, str, int]]:
+def kinds(found: list[Notice]) -> list[tuple[str, str, int]]:
     return [(n.recipient, n.kind, n.session.counsellor_id) for n in found]
 
 

@@ -9,6 +9,7 @@ import email.policy
 import re
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from booking.app import create_app
 from booking.models import FAILED, PENDING, SENDING, SENT, Booking, OutboxMessage
@@ -128,7 +129,10 @@ async def test_messages_expire_with_their_session(service: Service) -> None:
     await book(service, "ABH-X")
     service.clock.now = at(11, 1, day=TUESDAY)
     assert await outbox.expire(service.clock.now) == 3
-    failed = await OutboxMessage.filter(status=FAILED).values_list("last_error", flat=True)
+    # Typed as tuples by tortoise; flat=True gives the values.
+    failed: list[Any] = await OutboxMessage.filter(status=FAILED).values_list(
+        "last_error", flat=True
+    )
     assert set(failed) == {outbox.EXPIRED_REASON}
 
 

@@ -297,7 +297,7 @@ class QueueMachine(RuleBasedStateMachine):
     @invariant()
     def positions_are_one_to_n_in_the_models_order(self) -> None:
         waiting = self.waiting()
-        positions = {t.id: queue.position(t.id, waiting) for t in waiting}
+        positions = {t.id: queue.position(t.id, waiting) or 0 for t in waiting}  # 0: not found
         assert sorted(positions.values()) == list(range(1, len(waiting) + 1))
         assert sorted(positions, key=lambda i: positions[i]) == self.model_order()
         for tid in self.tickets:

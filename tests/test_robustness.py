@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from booking.app import create_app
@@ -37,7 +38,7 @@ from booking.models import (
 from booking.services import api_tokens, outbox
 from tests.conftest import DATABASES, NOW, Clock, Service, at, clear_database, make_settings
 
-TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=30)
+TEXT = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=30)
 JSON_VALUE = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | TEXT,
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3),
@@ -338,11 +339,12 @@ def _staff_routes() -> list[tuple[str, str]]:
     app = create_app(make_settings("sqlite://:memory:"))
     found = []
     for route in app.routes:
-        if getattr(route, "permission", None) is None or route.path in ("/logout",):
+        path: str = getattr(route, "path", "")
+        if getattr(route, "permission", None) is None or path in ("/logout",):
             continue
         for method in sorted(getattr(route, "methods", None) or {"GET"}):
             if method != "HEAD":
-                found.append((method, route.path))
+                found.append((method, path))
     return found
 
 
@@ -370,10 +372,13 @@ def admin_client(client: TestClient) -> TestClient:
         # Messages for the mail pages, as a booking writes them; one of them failed for good.
         upcoming = await Booking.filter(start__gt=NOW, status=BOOKED).first()
         assert upcoming is not None
-        written = await outbox.record_change(client.app.state.mailer, None, upcoming, NOW)
+        app = client.app
+        assert isinstance(app, Starlette)
+        written = await outbox.record_change(app.state.mailer, None, upcoming, NOW)
         await OutboxMessage.filter(id=written[0].id).update(status=FAILED, last_error="refused")
         for model in (Location, Organisation, Counsellor, Room, WorkShift, Booking, OutboxMessage):
-            KNOWN_IDS.extend(await model.all().limit(20).values_list("id", flat=True))
+            ids: list[Any] = await model.all().limit(20).values_list("id", flat=True)
+            KNOWN_IDS.extend(ids)
 
     assert client.portal is not None
     client.portal.call(known_ids)

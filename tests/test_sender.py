@@ -265,7 +265,10 @@ async def test_a_claim_counts_as_an_attempt(service: Service) -> None:
     now = service.clock.now
     _, first = await outbox.claim(now, 50)
     assert first and all(m.attempts == 1 for m in first)
-    stored = await OutboxMessage.filter(status="sending").values_list("attempts", flat=True)
+    # Typed as tuples by tortoise; flat=True gives the values.
+    stored: list[Any] = await OutboxMessage.filter(status="sending").values_list(
+        "attempts", flat=True
+    )
     assert set(stored) == {1}
     later = now + outbox.LEASE + timedelta(seconds=1)
     _, again = await outbox.claim(later, 50)

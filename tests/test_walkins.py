@@ -228,8 +228,8 @@ async def test_serving_parking_and_finishing(service: Service) -> None:
     assert (
         session.status == ATTENDED
         and session.channel == "walk_in"
-        and session.appointment_id is None
-    )  # type: ignore[attr-defined]
+        and session.appointment_id is None  # type: ignore[attr-defined]
+    )
     month = fairness.month_of(service.clock.now, location)
     tally = await fairness.tally(location, month, RULES)
     assert tally.actual.get("lhh", 0) >= 1  # the walk-in counts in the fair shares

@@ -32,7 +32,7 @@ async def current(service: Service, headers: dict[str, str]) -> Any:
 def furthest_behind(allocation: dict[str, Any]) -> bool:
     """The decision went to the organisation with the largest shortfall among those standing."""
     shortfalls = {s["organisation"]: s["shortfall"] for s in allocation["standings"]}
-    return shortfalls[allocation["organisation"]] >= max(shortfalls.values()) - 1e-6
+    return bool(shortfalls[allocation["organisation"]] >= max(shortfalls.values()) - 1e-6)
 
 
 async def test_a_morning_at_the_desk(staff: Service) -> None:

@@ -8,7 +8,7 @@ import email.policy
 from email.message import EmailMessage
 from typing import Any
 
-import vobject  # type: ignore[import-untyped]
+import vobject
 
 from booking.services.sender import Sender
 from integrations.mail import MailTransport
@@ -37,6 +37,7 @@ def calendar_of(message: EmailMessage) -> Any:
     attached = [p for p in message.walk() if p.get_content_type() == "application/ics"]
     assert len(inline) == 1 and len(attached) == 1
     body = inline[0].get_payload(decode=True)
+    assert isinstance(body, bytes)
     assert body == attached[0].get_payload(decode=True)
     assert body.count(b"\n") == body.count(b"\r\n")  # CRLF throughout
     assert inline[0].get_param("method") == vobject.readOne(body.decode()).method.value
