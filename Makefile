@@ -23,8 +23,20 @@ run: venv
 	@if [ "$(BOOKING_DEMO)" != "0" ]; then $(BIN)/python -m booking demo; fi
 	$(BIN)/python -m booking serve
 
+# The suite, its coverage (modules below 100 % and the total), then the floor on the pure core:
+# the decisions that have properties of their own (measured at 97.1 % by their unit tests alone,
+# December 2026); a drop below it means a rule without a test.
+PURE_CORE := booking/slots.py,booking/balance.py,booking/queue.py,booking/conflicts.py,$\
+	booking/notices.py,booking/schedule.py,booking/statistics.py,booking/plan.py,$\
+	booking/shares.py,booking/limits.py,booking/audit_log.py,booking/charts.py,$\
+	booking/outcome_statistics.py,booking/admin_forms.py,booking/applicant.py,booking/access.py
+PURE_CORE_FLOOR := 97
+
 test: venv
-	$(BIN)/python -m pytest
+	@mkdir -p data
+	$(BIN)/python -m pytest --cov --cov-report=term
+	@echo "Pure core (floor $(PURE_CORE_FLOOR) %):"
+	@$(BIN)/python -m coverage report --include='$(PURE_CORE)' --no-skip-covered --fail-under=$(PURE_CORE_FLOOR)
 
 lint: venv
 	$(BIN)/ruff check booking integrations tests

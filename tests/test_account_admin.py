@@ -14,7 +14,7 @@ from booking.errors import AccountInvalid
 from booking.models import ADMIN, ApiToken, AuditEntry, StaffUser
 from booking.services import accounts, api_tokens
 from tests.conftest import Service
-from tests.test_staff import PASSWORD, csrf_of, sign_in
+from tests.support.staff import PASSWORD, csrf_of, sign_in
 
 
 async def second_admin(staff: Service) -> StaffUser:
@@ -127,7 +127,7 @@ async def test_an_admin_makes_a_token_in_the_browser(staff: Service) -> None:
     me = await staff.client.get("/api/v1/auth/me", headers=bearer)
     assert me.json() == {"username": "reception", "role": "reception"}  # the API's auth as before
     stored = await ApiToken.get(label="Display hall B")
-    assert stored.user_id == reception.id and token not in stored.token_hash  # type: ignore[attr-defined]
+    assert stored.user_id == reception.id and token not in stored.token_hash
     assert stored.expires_at - stored.created_at == api_tokens.TOKEN_LIFETIME
 
     listing = await staff.client.get("/staff/tokens?lang=en")

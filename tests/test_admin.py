@@ -9,8 +9,6 @@ from __future__ import annotations
 import asyncio
 import re
 from datetime import UTC
-from typing import Any
-from urllib.parse import urlencode
 
 import httpx2 as httpx
 import pytest
@@ -31,65 +29,9 @@ from booking.models import (
 )
 from booking.services.bookings import slot_key
 from tests.conftest import Service, at, utc
-from tests.test_staff import csrf_of, sign_in
-
-ADMIN = "/staff/admin"
-
-
-class Admin:
-    """The signed-in coordinator's browser: posts forms with the session's CSRF token."""
-
-    def __init__(self, service: Service, csrf: str) -> None:
-        self.service = service
-        self.client = service.client
-        self.csrf = csrf
-
-    async def get(self, path: str) -> httpx.Response:
-        return await self.client.get(path)
-
-    async def post(self, path: str, data: dict[str, Any] | list[tuple[str, str]]) -> httpx.Response:
-        if isinstance(data, dict):
-            items = [(k, v) for k, v in data.items() if not isinstance(v, list)]
-            items += [(k, x) for k, v in data.items() if isinstance(v, list) for x in v]
-        else:
-            items = list(data)
-        body = urlencode([("csrf", self.csrf), *items])
-        return await self.client.post(
-            path, content=body, headers={"content-type": "application/x-www-form-urlencoded"}
-        )
-
-
-@pytest.fixture
-async def admin(staff: Service) -> Admin:
-    await sign_in(staff.client, "admin")
-    page = await staff.client.get(ADMIN)
-    assert page.status_code == 200
-    return Admin(staff, csrf_of(page.text))
-
-
-async def book(
-    service: Service, hour: int, language: str, topic: str = "forms", organisation: str = ""
-) -> Booking:
-    """A booking through the API; with ``organisation`` the applicant asks for it (so the test
-    knows whose counsellor holds the session: the balancing rules would choose otherwise)."""
-    link = service.link(at(10) if hour >= 11 else at(hour + 1, 30))
-    body = service.booking_body(link, at(hour), language=language, topic=topic)
-    if organisation:
-        body["organisation"] = organisation
-    response = await service.client.post("/api/v1/bookings", json=body)
-    assert response.status_code == 201, response.text
-    return await Booking.get(reference=response.json()["reference"])
-
-
-async def counsellor(name: str) -> Counsellor:
-    return await Counsellor.get(display_name=name)
-
-
-def hidden_fields(html: str) -> list[tuple[str, str]]:
-    """The fields a page sends again (the CSRF token is added by ``Admin.post``)."""
-    found = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', html)
-    return [(name, value) for name, value in found if name != "csrf"]
-
+from tests.support.admin import ADMIN, Admin, absence_for, book, counsellor, hidden_fields
+from tests.support.admin import admin as admin  # the fixture
+from tests.support.staff import csrf_of, sign_in
 
 # Locations, opening hours, closure days, rooms
 
@@ -297,7 +239,7 @@ async def test_organisations_create_edit_and_weight(admin: Admin) -> None:
     )
     assert edited.status_code == 303
     await organisation.refresh_from_db()
-    assert (organisation.code, organisation.target_weight) == ("derweg", None)
+    assert organisation.code == "derweg" and organisation.target_weight is None
     for weight in ("-1", "abc", "inf", "nan", "1e5"):
         bad = await admin.post(path, {"code": "zz", "name": "Z", "target_weight": weight})
         assert bad.status_code == 422 and "0 or more" in bad.text, weight
@@ -322,7 +264,7 @@ async def test_counsellor_create_and_validate(admin: Admin) -> None:
     made = await Counsellor.get(display_name="Mariam O.")
     assert made.languages == ["de", "fa-AF", "ar"]
     assert made.topics == ["forms", "housing"]
-    assert made.organisation_id == caritas.id  # type: ignore[attr-defined]
+    assert made.organisation_id == caritas.id
     for field, value, message in (
         ("display_name", "Mariam Osman", "initial of the surname"),
         ("languages", "Deutsch!", "language codes such as"),
@@ -371,7 +313,7 @@ async def test_plan_blocks_add_validate_remove(admin: Admin) -> None:
     added = await admin.post(path, {**block, "room": str(room.id)})
     assert added.status_code == 303
     saturday = await WorkShift.get(counsellor_id=person.id, weekday=5)
-    assert (saturday.starts, saturday.ends, saturday.room_id) == (540, 720, room.id)  # type: ignore[attr-defined]
+    assert (saturday.starts, saturday.ends, saturday.room_id) == (540, 720, room.id)
     for changes, message in (
         ({"starts": "11:00", "ends": "13:00"}, "overlaps another block"),
         ({"weekday": "0", "starts": "07:00", "ends": "08:30"}, "overlaps another block"),
@@ -411,7 +353,7 @@ async def test_exceptions_add_list_remove(admin: Admin) -> None:
         (EXTRA, "2026-11-28", 600, 780),
         (ABSENCE, "2026-12-01", None, None),
     ]
-    assert rows[1].location_id == location.id  # type: ignore[attr-defined]  # where she works
+    assert rows[1].location_id == location.id  # where she works
     page = await admin.get(path)
     assert "2026-11-28" in page.text and "whole day" in page.text
     for changes, message in (
@@ -433,16 +375,11 @@ async def test_exceptions_add_list_remove(admin: Admin) -> None:
 # Changes over booked sessions: the conflict page, "save and move", "save and leave"
 
 
-async def _absence_for(admin: Admin, person: Counsellor) -> tuple[str, dict[str, str]]:
-    path = f"{ADMIN}/counsellors/{person.id}/exceptions"
-    return path, {"kind": ABSENCE, "day": "2026-11-23", "note": "Ill"}
-
-
 async def test_an_absence_over_a_booked_session_moves_it(admin: Admin) -> None:
     booking = await book(admin.service, 11, "ku", organisation="awo")
     deniz, rojda = await counsellor("Deniz Y."), await counsellor("Rojda E.")
-    assert booking.counsellor_id == deniz.id  # type: ignore[attr-defined]
-    path, absence = await _absence_for(admin, deniz)
+    assert booking.counsellor_id == deniz.id
+    path, absence = await absence_for(admin, deniz)
     asked = await admin.post(path, absence)
     assert asked.status_code == 200 and "Booked sessions are affected" in asked.text
     assert booking.reference in asked.text and "Amina" not in asked.text
@@ -457,9 +394,9 @@ async def test_an_absence_over_a_booked_session_moves_it(admin: Admin) -> None:
     await booking.refresh_from_db()
     kargah = await Organisation.get(code="kargah")
     rojda_room = await WorkShift.filter(counsellor_id=rojda.id).first()
-    assert booking.counsellor_id == rojda.id  # type: ignore[attr-defined]
-    assert booking.organisation_id == kargah.id  # type: ignore[attr-defined]
-    assert booking.room_id == rojda_room.room_id  # type: ignore[attr-defined,union-attr]
+    assert booking.counsellor_id == rojda.id
+    assert booking.organisation_id == kargah.id
+    assert rojda_room is not None and booking.room_id == rojda_room.room_id
     assert (
         booking.slot_key
         == slot_key(rojda.id, booking.start)
@@ -483,12 +420,12 @@ async def test_an_absence_over_a_booked_session_moves_it(admin: Admin) -> None:
 async def test_save_and_leave_keeps_the_booking_and_lists_it(admin: Admin) -> None:
     booking = await book(admin.service, 11, "ku", organisation="awo")
     deniz, rojda = await counsellor("Deniz Y."), await counsellor("Rojda E.")
-    path, absence = await _absence_for(admin, deniz)
+    path, absence = await absence_for(admin, deniz)
     asked = await admin.post(path, absence)
     left = await admin.post(path, [*hidden_fields(asked.text), ("resolution", "leave")])
     assert left.status_code == 200 and "Not moved: 1" in left.text
     await booking.refresh_from_db()
-    assert booking.counsellor_id == deniz.id and booking.sequence == 0  # type: ignore[attr-defined]
+    assert booking.counsellor_id == deniz.id and booking.sequence == 0
     assert await PlanException.exists(counsellor_id=deniz.id)
     attention = await admin.get(f"{ADMIN}/attention")
     assert booking.reference in attention.text
@@ -498,26 +435,26 @@ async def test_save_and_leave_keeps_the_booking_and_lists_it(admin: Admin) -> No
     )
     assert moved.status_code == 200 and "Moved: 1" in moved.text
     await booking.refresh_from_db()
-    assert booking.counsellor_id == rojda.id and booking.sequence == 1  # type: ignore[attr-defined]
+    assert booking.counsellor_id == rojda.id and booking.sequence == 1
     assert (await admin.post(f"{ADMIN}/attention/999999", {})).status_code == 404
 
 
 async def test_a_session_nobody_else_can_hold_is_reported(admin: Admin) -> None:
     booking = await book(admin.service, 11, "ti")  # only Semhar T. speaks Tigrinya
     semhar = await counsellor("Semhar T.")
-    path, absence = await _absence_for(admin, semhar)
+    path, absence = await absence_for(admin, semhar)
     asked = await admin.post(path, absence)
     assert "Nobody else is free then" in asked.text and 'value="move"' not in asked.text
     forced = await admin.post(path, [*hidden_fields(asked.text), ("resolution", "move")])
     assert forced.status_code == 200 and "Not moved: 1" in forced.text
     await booking.refresh_from_db()
-    assert booking.counsellor_id == semhar.id and booking.sequence == 0  # type: ignore[attr-defined]
+    assert booking.counsellor_id == semhar.id and booking.sequence == 0
 
 
 async def test_a_partial_absence_outside_the_session_is_no_conflict(admin: Admin) -> None:
     await book(admin.service, 11, "ku", organisation="awo")
     deniz = await counsellor("Deniz Y.")
-    path, absence = await _absence_for(admin, deniz)
+    path, absence = await absence_for(admin, deniz)
     saved = await admin.post(path, {**absence, "starts": "13:00", "ends": "16:00"})
     assert saved.status_code == 303
 
@@ -525,7 +462,7 @@ async def test_a_partial_absence_outside_the_session_is_no_conflict(admin: Admin
 async def test_cancel_on_the_conflict_page_saves_nothing(admin: Admin) -> None:
     await book(admin.service, 11, "ku", organisation="awo")
     deniz = await counsellor("Deniz Y.")
-    path, absence = await _absence_for(admin, deniz)
+    path, absence = await absence_for(admin, deniz)
     asked = await admin.post(path, absence)
     assert f'href="{path}"' in asked.text  # the cancel link
     assert not await PlanException.exists(counsellor_id=deniz.id)
@@ -545,7 +482,7 @@ async def test_removing_a_block_over_a_booked_session(admin: Admin) -> None:
     assert "Moved: 1" in moved.text
     assert not await WorkShift.exists(id=morning.id)
     await booking.refresh_from_db()
-    assert booking.counsellor_id != deniz.id  # type: ignore[attr-defined]
+    assert booking.counsellor_id != deniz.id
 
 
 async def test_deactivating_a_counsellor_with_bookings(admin: Admin) -> None:
@@ -560,7 +497,7 @@ async def test_deactivating_a_counsellor_with_bookings(admin: Admin) -> None:
     assert "Moved: 1" in moved.text
     await deniz.refresh_from_db()
     await booking.refresh_from_db()
-    assert not deniz.active and booking.counsellor_id == rojda.id  # type: ignore[attr-defined]
+    assert not deniz.active and booking.counsellor_id == rojda.id
     again = await admin.post(path, {"active": "1"})
     assert again.status_code == 303
 
@@ -598,7 +535,7 @@ async def test_dropping_a_language_a_booking_needs(admin: Admin) -> None:
     await deniz.refresh_from_db()
     await booking.refresh_from_db()
     assert deniz.languages == ["de", "tr"] and set(deniz.topics) == set(form["topics"])
-    assert booking.counsellor_id != deniz.id  # type: ignore[attr-defined]
+    assert booking.counsellor_id != deniz.id
     renamed = await admin.post(path, {**form, "display_name": "Deniz Yilmaz"})
     assert renamed.status_code == 422
 
@@ -645,7 +582,7 @@ async def test_a_move_and_a_booking_never_share_a_counsellor(admin: Admin, delay
     # to Rojda while an applicant books 11:00 in Kurdish, which only Rojda could take.
     booking = await book(admin.service, 11, "ku", organisation="awo")
     deniz, rojda = await counsellor("Deniz Y."), await counsellor("Rojda E.")
-    path, absence = await _absence_for(admin, deniz)
+    path, absence = await absence_for(admin, deniz)
     service = admin.service
     transport = httpx.ASGITransport(app=service.app)
 
@@ -667,9 +604,9 @@ async def test_a_move_and_a_booking_never_share_a_counsellor(admin: Admin, delay
     status, result = await asyncio.gather(applicant(), coordinator())
     await booking.refresh_from_db()
     at_eleven = await Booking.filter(start=at(11).astimezone(UTC)).exclude(status="cancelled")
-    with_rojda = [b for b in at_eleven if b.counsellor_id == rojda.id]  # type: ignore[attr-defined]
+    with_rojda = [b for b in at_eleven if b.counsellor_id == rojda.id]
     assert len(with_rojda) == 1
     if result == "moved":
-        assert status == 409 and booking.counsellor_id == rojda.id  # type: ignore[attr-defined]
+        assert status == 409 and booking.counsellor_id == rojda.id
     else:
-        assert status == 201 and booking.counsellor_id == deniz.id  # type: ignore[attr-defined]
+        assert status == 201 and booking.counsellor_id == deniz.id

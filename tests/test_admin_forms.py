@@ -281,7 +281,7 @@ def test_every_message_code_has_a_text() -> None:
 
 
 def test_a_counsellor_address_must_be_one_mail_can_be_sent_to() -> None:
-    from tests.test_applicant import UNSENDABLE
+    from tests.support.addresses import UNSENDABLE
 
     for address in UNSENDABLE:
         errors = forms.read_counsellor({**COUNSELLOR, "email": address}, ["forms"], {2})[1]

@@ -22,8 +22,8 @@ from booking.notices import APPLICANT, CONFIRMED, COUNSELLOR, REMINDER
 from integrations.invitations import Invitation, calendar_bytes
 from integrations.mail import eml_name
 from tests.conftest import NOW, TEST_MAIL_DIR, Service, at
-from tests.test_admin import Admin, book
-from tests.test_staff import csrf_of, sign_in
+from tests.support.admin import Admin, book
+from tests.support.staff import csrf_of, sign_in
 
 MAIL = "/staff/admin/mail"
 REFUSED = "recipient refused: SMTP 550 5.1.1"

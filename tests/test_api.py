@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from booking.models import Booking, Counsellor, Location, PlanException
 from tests.conftest import MONDAY, Service, at
 
 
-def _starts(body: dict) -> list[datetime]:
+def _starts(body: dict[str, Any]) -> list[datetime]:
     return [datetime.fromisoformat(slot["start"]) for slot in body["slots"]]
 
 

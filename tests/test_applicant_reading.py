@@ -18,7 +18,7 @@ from booking.i18n import VISITOR_LANGUAGES, booked_language, choose_language
 from booking.models import Booking, OutboxMessage
 from tests.conftest import Service, at
 from tests.smtp import Recorder, smtp_server
-from tests.test_sender import calendar_of, sender, text_of, to_applicant
+from tests.support.mail import calendar_of, sender, text_of, to_applicant
 
 INDEPENDENT = "The counselling is free, confidential and independent of the immigration office."
 # LRI, RLI, FSI, PDI; LRM, RLM; the older embeddings and overrides; the Arabic letter mark.
@@ -181,7 +181,7 @@ def test_a_colleague_of_another_organisation_is_news_for_the_applicant() -> None
     from dataclasses import replace
 
     from booking.notices import APPLICANT, UPDATED, notices
-    from tests.test_notices import FIVE_PM, NOW, SESSION
+    from tests.support.notices import FIVE_PM, NOW, SESSION
 
     before = replace(SESSION, organisation_name="DRK-Region Hannover")
     colleague = replace(before, counsellor_id=4, sequence=1)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import vobject  # type: ignore[import-untyped]
+import vobject
 
 from booking.models import (
     ABSENCE,
@@ -25,9 +25,9 @@ from booking.models import (
 from booking.services.admin_plans import needing_attention
 from tests.conftest import Service, at, utc
 from tests.smtp import Recorder, smtp_server
-from tests.test_admin import ADMIN, Admin, counsellor, hidden_fields
-from tests.test_admin import admin as admin  # the fixture
-from tests.test_sender import parse, sender, text_of
+from tests.support.admin import ADMIN, Admin, counsellor, hidden_fields
+from tests.support.admin import admin as admin  # the fixture
+from tests.support.mail import parse, sender, text_of
 
 ATTENTION = f"{ADMIN}/attention"
 
@@ -156,7 +156,8 @@ async def test_move_to_another_time_in_the_applicants_window(admin: Admin) -> No
     assert moved.status_code == 303 and moved.headers["location"].endswith("done=moved")
     await booking.refresh_from_db()
     assert utc(booking.start) == utc(at(9)) and booking.sequence == 1
-    assert booking.start.utcoffset() is not None and booking.start.utcoffset().total_seconds() == 0
+    offset = booking.start.utcoffset()
+    assert offset is not None and offset.total_seconds() == 0
     update = await OutboxMessage.get(booking_id=booking.id, kind="updated", recipient="applicant")
     assert update.calendar_method == "REQUEST"
     assert await AuditEntry.exists(action="move", record_id=str(booking.id))

@@ -12,9 +12,8 @@ from booking.models import AuditEntry, Counsellor, Location, StaffUser
 from booking.services import fairness, walkins
 from booking.services.accounts import audit
 from tests.conftest import Service, at
-from tests.test_schedule import bearer
-from tests.test_staff import sign_in
-from tests.test_walkins_api import act, call_next, register
+from tests.support.staff import bearer, sign_in
+from tests.support.walkins import act, call_next, register
 
 WINTER_NOON_UTC = datetime(2026, 11, 20, 11, 0, tzinfo=UTC)  # 12:00 in Hannover
 

@@ -174,7 +174,7 @@ def test_the_order_of_the_inputs_does_not_matter(
     shuffled = list(found)
     rng.shuffle(shuffled)
     other_tally = Tally(
-        shuffled_dict(dict(tally.entitlement)), dict(reversed(tally.actual.items()))
+        shuffled_dict(dict(tally.entitlement)), dict(reversed(list(tally.actual.items())))
     )
     assert choose(shuffled, shuffled_dict(weights), other_tally) == choose(found, weights, tally)
 
@@ -278,14 +278,12 @@ def play(
 # the demo (worst found 0.92). Skewed weights go beyond: 4 organisations weighted 26.5, 711.7,
 # 1.28 and 711.7 reach 1.04, and 8 with hours of 1000, 1000, 1000, 3 and 1 (five of them)
 # reach 1.16.
-@settings(deadline=None)
 @given(weights_of, st.integers(20, 150))
 def test_always_eligible_never_a_whole_session_ahead(weights: dict[str, float], steps: int) -> None:
     _, over = play(weights, lambda _: list(weights), steps)
     assert over < 1
 
 
-@settings(deadline=None)
 @given(
     st.dictionaries(st.sampled_from(CODES), st.floats(0.1, 100), min_size=2, max_size=3),
     st.integers(20, 150),
@@ -297,7 +295,6 @@ def test_always_eligible_two_or_three_stay_within_one(
     assert worst < 1
 
 
-@settings(deadline=None)
 @given(
     st.dictionaries(st.sampled_from(CODES), st.floats(1, 2), min_size=2, max_size=8),
     st.integers(20, 150),
@@ -315,7 +312,7 @@ def test_always_eligible_with_the_demos_spread_of_hours_within_one(
 # There is no proof: a share is only owed while an organisation is eligible, but if the
 # eligible ones are all ahead, the chosen one goes further ahead; a searched, adversarial
 # choice of eligible sets reached 1.87 with 5 organisations and 2.6 with 8.
-@settings(deadline=None, max_examples=50)
+@settings(max_examples=50)
 @given(weights_of, st.floats(0.2, 0.9), st.randoms(use_true_random=False))
 def test_random_eligibility_stays_within_two(
     weights: dict[str, float], chance: float, rng: random.Random

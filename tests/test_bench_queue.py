@@ -15,7 +15,8 @@ def test_a_short_day_is_deterministic_and_sane() -> None:
     first, second = simulate(seed=4, walk_ins=40), simulate(seed=4, walk_ins=40)
     assert render(first) == render(second)
     assert render(simulate(seed=5, walk_ins=40)) != render(first)
-    s = first.summary
+    # Every figure is there and a number (a None would fail here, by name, not in a comparison).
+    s = {name: value for name, value in first.summary.items() if value is not None}
     assert s["arrivals"] == 40
     assert s["served"] <= s["called"] <= s["arrivals"]
     assert s["called"] + s["not_called"] == s["arrivals"]

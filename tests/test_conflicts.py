@@ -17,6 +17,7 @@ from booking.conflicts import (
     AddChanges,
     CloseDay,
     DropBlock,
+    Edit,
     Place,
     PlacedBlock,
     PlacedChange,
@@ -168,7 +169,8 @@ def test_moves_never_double_book_and_leave_only_the_unmovable(data: st.DataObjec
     absent = data.draw(st.sampled_from(sorted(plan.staffing)))
     whole_day = AddChanges(absent, (PlacedChange(None, 1, DatedChange(MONDAY, "absence")),))
     # An organisation going away affects several counsellors' sessions at the same times.
-    edit = data.draw(st.sampled_from([whole_day, SetOrganisationActive(1, False)]))
+    edits: list[Edit] = [whole_day, SetOrganisationActive(1, False)]
+    edit = data.draw(st.sampled_from(edits))
     after = apply(plan, edit)
     hit = affected(booked, plan, after)
     choices = {s.booking_id: data.draw(st.sampled_from(sorted(plan.staffing))) for s in hit}

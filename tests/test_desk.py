@@ -6,28 +6,11 @@ import re
 
 from booking.models import Booking, Counsellor, Location, Ticket
 from tests.conftest import Service, at
-from tests.test_schedule import bearer, book
-from tests.test_staff import csrf_of, sign_in
-from tests.test_statistics import add_booking
-from tests.test_walkins_api import WALK_IN, call_next, register
-
-DESK = "/staff/desk?lang=en"
-
-
-async def open_desk(service: Service, username: str = "awo1") -> str:
-    await sign_in(service.client, username)
-    page = await service.client.get(DESK)
-    assert page.status_code == 200, page.text
-    return page.text
-
-
-async def press(service: Service, action: str, **fields: str) -> tuple[int, str]:
-    """A button of the desk page: the form posted with the page's CSRF token."""
-    page = await service.client.get(DESK)
-    response = await service.client.post(
-        action, data={"csrf": csrf_of(page.text), "location": "hsc", **fields}
-    )
-    return response.status_code, response.headers.get("location", response.text)
+from tests.support.bookings import book
+from tests.support.desk import DESK, open_desk, press
+from tests.support.rows import add_booking
+from tests.support.staff import bearer, csrf_of, sign_in
+from tests.support.walkins import WALK_IN, call_next, register
 
 
 async def test_the_desk_shows_the_day_and_the_walk_ins_that_fit(staff: Service) -> None:
@@ -228,7 +211,7 @@ async def test_the_one_who_pressed_is_served_even_when_a_colleague_is_behind(
     assert (status, where) == (303, "/staff/desk?location=hsc&note=called")
     called = await Ticket.get(id=ticket["id"]).prefetch_related("room")
     deniz = await Counsellor.get(accounts__username="awo1")
-    assert called.status == "called" and called.counsellor_id == deniz.id  # type: ignore[attr-defined]
+    assert called.status == "called" and called.counsellor_id == deniz.id
     assert called.room is not None and called.room.name == "1.01"
     display = (await staff.client.get("/api/v1/locations/hsc/display")).json()
     assert display["calls"][0]["room"] == "1.01"

@@ -11,22 +11,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-import struct
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
-import httpx2 as httpx
 import pytest
-import segno
 
-from booking.app import create_app
-from booking.demo import load_demo, load_demo_accounts
 from booking.services.ticket_printing import BackgroundPrinter
 from integrations.escpos import (
     MARGIN,
@@ -40,17 +33,26 @@ from integrations.escpos import (
     escpos_raster,
     render_slip,
 )
-from tests.conftest import STAFF_PASSWORD, Clock, Service, at, clear_database, make_settings
-from tests.test_staff import sign_in
-from tests.test_walkins_pages import post_walk_in
+from tests.conftest import Clock, at
+from tests.support.printer import (
+    INIT,
+    RASTER,
+    PrinterServer,
+    bands,
+    ink,
+    printed_image,
+    qr_modules,
+    read_escpos,
+    read_qr,
+    service_with_printer,
+)
+from tests.support.staff import sign_in
+from tests.support.walkins import post_walk_in
 
 if TYPE_CHECKING:
     from PIL import Image
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-INIT = b"\x1b@"
-RASTER = b"\x1dv0\x00"
-CUT = b"\x1dVB\x00"  # GS V 66 0: feed to the cutter, partial cut
 STATUS_URL = "http://test/t/AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_AbCdEfG"
 ARABIC = TextBlock(
     "ar",
@@ -82,88 +84,12 @@ def pillow() -> None:
 # --- reading what the printer gets -------------------------------------------------------------
 
 
-def read_escpos(data: bytes) -> tuple[int, int, bytes]:
-    """Check the framing (init, raster bands, cut); the raster's bytes per row, rows and bits."""
-    assert data.startswith(INIT), data[:8]
-    assert data.endswith(CUT), data[-8:]
-    position, end = len(INIT), len(data) - len(CUT)
-    width: int | None = None
-    rows = 0
-    bits = bytearray()
-    while position < end:
-        assert data[position : position + 4] == RASTER, position
-        x, y = struct.unpack_from("<HH", data, position + 4)
-        assert 1 <= y <= 255, "bands small enough for any printer's buffer"
-        assert width in (None, x)
-        width = x
-        bits += data[position + 8 : position + 8 + x * y]
-        rows += y
-        position += 8 + x * y
-    assert position == end and width is not None
-    return width, rows, bytes(bits)
-
-
-def printed_image(data: bytes) -> Image.Image:
-    """The paper as the printer would print it (1 bits are black dots)."""
-    from PIL import Image
-
-    width, rows, bits = read_escpos(data)
-    white_is_one = bytes(255 - b for b in bits)
-    return Image.frombytes("1", (width * 8, rows), white_is_one)
-
-
-def ink(image: Image.Image) -> Image.Image:
-    from PIL import ImageOps
-
-    return ImageOps.invert(image.convert("L"))  # ink non-zero, so that getbbox finds it
-
-
-def bands(image: Image.Image) -> list[tuple[int, int, int, int]]:
-    """Boxes (left, top, right, bottom) of the runs of rows that carry ink, top to bottom."""
-    inked = ink(image)
-    found: list[tuple[int, int, int, int]] = []
-    start: int | None = None
-    for y in range(image.height + 1):
-        has_ink = y < image.height and inked.crop((0, y, image.width, y + 1)).getbbox()
-        if has_ink and start is None:
-            start = y
-        elif not has_ink and start is not None:
-            box = inked.crop((0, start, image.width, y)).getbbox()
-            assert box is not None
-            found.append((box[0], start, box[2], y))
-            start = None
-    return found
-
-
 def below_the_last_rule(image: Image.Image) -> tuple[int, int, int, int]:
     """The box of the ink under the last full-width rule: the last block's texts."""
     rule = max(b[3] for b in bands(image) if b[3] - b[1] <= 3 and b[2] - b[0] > image.width // 2)
     box = ink(image.crop((0, rule, image.width, image.height))).getbbox()
     assert box is not None
     return box[0], rule + box[1], box[2], rule + box[3]
-
-
-def read_qr(image: Image.Image) -> list[list[int]]:
-    """The modules of the one square, QR-sized block of ink, sampled at their centres; the
-    module size is read from the finder pattern's top edge (seven modules long)."""
-    for left, top, right, bottom in bands(image):
-        if bottom - top >= 100 and abs((right - left) - (bottom - top)) <= 1:
-            run = 0
-            while image.getpixel((left + run, top)) == 0:
-                run += 1
-            scale = run // 7
-            return [
-                [
-                    int(image.getpixel((x + scale // 2, y + scale // 2)) == 0)
-                    for x in range(left, right - scale + 1, scale)
-                ]
-                for y in range(top, bottom - scale + 1, scale)
-            ]
-    raise AssertionError("no QR code on the slip")
-
-
-def qr_modules(url: str) -> list[list[int]]:
-    return [list(row) for row in segno.make(url, error="m").matrix]
 
 
 # --- the bytes -------------------------------------------------------------------------------
@@ -289,29 +215,6 @@ def test_the_status_address_stays_out_of_reprs() -> None:
 # --- the network printer ---------------------------------------------------------------------
 
 
-class PrinterServer:
-    """A real TCP server on 127.0.0.1 that takes slips as a raw-port printer does."""
-
-    def __init__(self) -> None:
-        self.slips: asyncio.Queue[bytes] = asyncio.Queue()
-        self.port = 0
-
-    async def _take(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await self.slips.put(await reader.read())  # everything until the sender closes
-        writer.close()
-        await writer.wait_closed()
-
-    @asynccontextmanager
-    async def running(self) -> AsyncIterator[PrinterServer]:
-        server = await asyncio.start_server(self._take, "127.0.0.1", 0)
-        self.port = server.sockets[0].getsockname()[1]
-        async with server:
-            yield self
-
-    async def next_slip(self) -> bytes:
-        return await asyncio.wait_for(self.slips.get(), timeout=10)
-
-
 def closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -420,21 +323,6 @@ def test_a_font_that_is_no_font_is_refused(fonts: SlipFonts, tmp_path: Path) -> 
 
 
 # --- reception registers, the printer prints -------------------------------------------------
-
-
-@asynccontextmanager
-async def service_with_printer(
-    database: str, clock: Clock, password_hash: str, port: int
-) -> AsyncIterator[Service]:
-    settings = make_settings(database, ticket_printer_host="127.0.0.1", ticket_printer_port=port)
-    app = create_app(settings, clock=clock)
-    async with app.router.lifespan_context(app):
-        await clear_database()
-        await load_demo()
-        await load_demo_accounts(STAFF_PASSWORD, password_hash=password_hash)
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield Service(app, client, clock, settings)
 
 
 async def test_registering_a_walk_in_prints_its_slip(

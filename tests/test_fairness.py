@@ -9,11 +9,12 @@ import io
 import re
 from datetime import datetime, timedelta
 
+from booking.balance import Tally
 from booking.models import AllocationShare, Booking, Organisation
 from booking.services import fairness
 from booking.services.schedule import location_by_code
 from tests.conftest import MONDAY, Service, at
-from tests.test_staff import csrf_of, sign_in
+from tests.support.staff import csrf_of, sign_in
 
 MONTH = "2026-11"
 RULES = fairness.DEFAULT_RULES
@@ -30,11 +31,11 @@ async def book(service: Service, start: datetime, **extra: str) -> Booking:
     )
 
 
-async def tally() -> fairness.Tally:
+async def tally() -> Tally:
     return await fairness.tally(await location_by_code("hsc"), MONTH, RULES)
 
 
-def deviations(current: fairness.Tally) -> dict[str, float]:
+def deviations(current: Tally) -> dict[str, float]:
     codes = set(current.entitlement) | set(current.actual)
     return {c: current.actual.get(c, 0) - current.entitlement.get(c, 0.0) for c in codes}
 
@@ -61,7 +62,7 @@ async def test_bookings_are_balanced_and_explained(service: Service) -> None:
         assert {s["organisation"] for s in standings} == set(shares)
         assert standings[0]["organisation"] == booking.organisation.code  # the largest shortfall
         assert all(abs(d) < 1 for d in deviations(await tally()).values()), start
-    assert len({b.organisation_id for b in await Booking.all()}) >= 5  # type: ignore[attr-defined]
+    assert len({b.organisation_id for b in await Booking.all()}) >= 5
 
 
 async def test_an_organisation_asked_for(service: Service) -> None:
@@ -148,7 +149,7 @@ async def test_a_reschedule_keeps_the_counsellor_or_decides_again(service: Servi
     )
     assert moved.status_code == 200
     again = await Booking.get(id=booking.id)
-    if again.counsellor_id == booking.counsellor_id:  # type: ignore[attr-defined]
+    if again.counsellor_id == booking.counsellor_id:
         assert again.allocation == booking.allocation  # kept: no new decision
     assert abs(sum((await shares_of(again)).values()) - 1) < 1e-9
     assert await AllocationShare.filter(booking_id=booking.id).count() == len(

@@ -10,9 +10,9 @@ from booking.errors import NotChangeable
 from booking.models import Booking, Counsellor, OutboxMessage, Ticket
 from booking.services.follow_up import book_follow_up
 from tests.conftest import Service, at
-from tests.test_desk import DESK, open_desk, press
-from tests.test_schedule import bearer
-from tests.test_walkins_api import register
+from tests.support.desk import DESK, open_desk, press
+from tests.support.staff import bearer
+from tests.support.walkins import register
 
 TUESDAY = date(2026, 11, 24)
 
@@ -55,8 +55,8 @@ async def test_book_a_follow_up_with_an_e_mail(staff: Service) -> None:
     assert (status, where) == (303, "/staff/desk?location=hsc&note=follow_up")
     booking = await Booking.get(channel="follow_up")
     deniz = await Counsellor.get(accounts__username="awo1")
-    assert booking.appointment_id is None and booking.appointment_key is None  # type: ignore[attr-defined]
-    assert booking.counsellor_id == deniz.id  # type: ignore[attr-defined]
+    assert booking.appointment_id is None and booking.appointment_key is None
+    assert booking.counsellor_id == deniz.id
     assert booking.start == at(10, day=at(0).replace(day=24))
     assert (booking.topic, booking.language, booking.ui_language) == ("forms", "de", "de")
     assert (booking.name, booking.email, booking.status) == ("Amina", "amina@example.org", "booked")

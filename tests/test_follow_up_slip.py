@@ -19,16 +19,16 @@ from booking.web.follow_up_slip import FOLLOW_UP_SLIP_TEXTS, printed_slip, slip_
 from booking.web.walkins import qr_svg
 from integrations.escpos import PrinterSetupError, SlipFonts, render_slip
 from tests.conftest import STAFF_PASSWORD, Clock, Service, at, clear_database, make_settings
-from tests.test_desk import DESK, open_desk, press
-from tests.test_escpos import (
+from tests.support.desk import DESK, open_desk, press
+from tests.support.printer import (
     PrinterServer,
     printed_image,
     qr_modules,
     read_qr,
     service_with_printer,
 )
-from tests.test_schedule import bearer
-from tests.test_walkins_api import register
+from tests.support.staff import bearer
+from tests.support.walkins import register
 
 TUESDAY = at(0).replace(day=24)
 LETTER = "[2-9A-HJ-NP-Z]"  # the reference alphabet
@@ -206,8 +206,8 @@ async def test_a_follow_up_moves_within_a_week_and_cancels(staff: Service) -> No
     assert (moved.status_code, moved.headers["location"]) == (303, f"/manage/{token}?done=moved")
     await booking.refresh_from_db()
     assert booking.start == at(11, day=TUESDAY + timedelta(days=1))
-    awo = await Counsellor.filter(organisation__code="awo").values_list("id", flat=True)
-    assert booking.counsellor_id in awo and booking.sequence == 1  # type: ignore[attr-defined]
+    awo = {c.id for c in await Counsellor.filter(organisation__code="awo")}
+    assert booking.counsellor_id in awo and booking.sequence == 1
     # Beyond the week after its (new) day: refused as a time no longer free.
     far = await staff.client.post(
         f"/manage/{token}/reschedule", data={"slot": "2026-12-03T11:00:00+01:00"}

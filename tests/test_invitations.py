@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import vobject  # type: ignore[import-untyped]
+import vobject
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar
@@ -58,7 +58,7 @@ def test_request_read_by_icalendar() -> None:
     assert str(calendar["VERSION"]) == "2.0" and "PRODID" in calendar
     (event,) = calendar.walk("VEVENT")
     assert str(event["UID"]) == REQUEST.uid
-    assert int(event["SEQUENCE"]) == 3
+    assert int(str(event["SEQUENCE"])) == 3
     assert str(event["STATUS"]) == "CONFIRMED"
     assert event.decoded("DTSTART") == datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
     assert event.decoded("DTEND") == datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
@@ -116,7 +116,7 @@ def test_cancel_has_status_cancelled_and_no_alarm() -> None:
     assert str(calendar["METHOD"]) == "CANCEL"
     (event,) = calendar.walk("VEVENT")
     assert str(event["UID"]) == REQUEST.uid  # the same event, a later version
-    assert int(event["SEQUENCE"]) == 4
+    assert int(str(event["SEQUENCE"])) == 4
     assert str(event["STATUS"]) == "CANCELLED"
     assert event.walk("VALARM") == []
     assert b"VALARM" not in body
@@ -171,7 +171,7 @@ names = st.text(max_size=60)
 texts = st.text(max_size=300)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(summary=texts, description=texts, location=names, organizer=names, attendee=names)
 def test_any_text_keeps_the_structure(
     summary: str, description: str, location: str, organizer: str, attendee: str

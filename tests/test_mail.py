@@ -18,7 +18,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-import vobject  # type: ignore[import-untyped]
+import vobject
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -140,6 +140,7 @@ async def test_delivered_through_real_smtp_and_read_by_vobject() -> None:
     inline, attachment = calendar_parts(arrived)
     assert inline.get_param("method") == "REQUEST"
     body = inline.get_payload(decode=True)
+    assert isinstance(body, bytes)
     assert body == attachment.get_payload(decode=True) == invitation()
     assert body.count(b"\n") == body.count(b"\r\n")  # CRLF survived the trip
     parsed = vobject.readOne(body.decode("utf-8"))

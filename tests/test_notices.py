@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime, timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -16,41 +15,15 @@ from booking.notices import (
     COUNSELLOR,
     REMINDER,
     UPDATED,
+    Notice,
     SessionFacts,
     notices,
     reminder_moment,
 )
-
-BERLIN = ZoneInfo("Europe/Berlin")
-START = datetime(2026, 11, 24, 10, 0, tzinfo=BERLIN)
-NOW = datetime(2026, 11, 20, 9, 0, tzinfo=BERLIN)
-FIVE_PM = time(17)
-
-SESSION = SessionFacts(
-    booking_id=7,
-    reference="WB-AAAA-BBBB",
-    sequence=0,
-    active=True,
-    start=START,
-    end=START + timedelta(minutes=30),
-    zone=BERLIN,
-    topic="work",
-    language="ar",
-    ui_language="en",
-    location_name="Hannover Service Center",
-    address="Hamburger Allee 25",
-    room="1.06",
-    appointment_start=START + timedelta(hours=1),
-    applicant_name="Amina Test",
-    applicant_email="amina@example.org",
-    counsellor_id=3,
-    counsellor_name="Nadia R.",
-    counsellor_email="nadia@drk.example.org",
-    counsellor_wants_mail=True,
-)
+from tests.support.notices import BERLIN, FIVE_PM, NOW, SESSION, START
 
 
-def kinds(found: list) -> list[tuple[str, str, int]]:
+def kinds(found: list[Notice]) -> list[tuple[str, str, int]]:
     return [(n.recipient, n.kind, n.session.counsellor_id) for n in found]
 
 

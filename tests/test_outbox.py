@@ -7,7 +7,7 @@ import asyncio
 import email
 import email.policy
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,26 +16,12 @@ from booking.models import FAILED, PENDING, SENDING, SENT, Booking, OutboxMessag
 from booking.services import outbox
 from booking.services.privacy import anonymise_due
 from booking.settings import DEMO_SECRET_KEY as SECRET
-from tests.conftest import MONDAY, Clock, Service, at, make_settings
-from tests.test_admin import ADMIN, Admin, _absence_for, counsellor, hidden_fields
-from tests.test_admin import admin as admin  # the fixture
-from tests.test_admin import book as book_for_admin
-
-TUESDAY = MONDAY + timedelta(days=1)
-
-
-async def book(
-    service: Service, ref: str, hour: int = 11, day: datetime = TUESDAY, **body: Any
-) -> dict[str, Any]:
-    """A session on Tuesday (a reminder is due on Monday at 17:00), an hour before the office
-    appointment."""
-    link = service.link(at(hour + 1, day=day), ref=ref)
-    response = await service.client.post(
-        "/api/v1/bookings", json=service.booking_body(link, at(hour, day=day), **body)
-    )
-    assert response.status_code == 201, response.text
-    created: dict[str, Any] = response.json()
-    return created
+from tests.conftest import Clock, Service, at, make_settings
+from tests.support.admin import ADMIN, Admin, absence_for, counsellor, hidden_fields
+from tests.support.admin import admin as admin  # the fixture
+from tests.support.admin import book as book_for_admin
+from tests.support.bookings import TUESDAY
+from tests.support.bookings import book_on_tuesday as book
 
 
 async def test_a_booking_writes_its_messages_in_its_transaction(service: Service) -> None:
@@ -143,7 +129,10 @@ async def test_messages_expire_with_their_session(service: Service) -> None:
     await book(service, "ABH-X")
     service.clock.now = at(11, 1, day=TUESDAY)
     assert await outbox.expire(service.clock.now) == 3
-    failed = await OutboxMessage.filter(status=FAILED).values_list("last_error", flat=True)
+    # Typed as tuples by tortoise; flat=True gives the values.
+    failed: list[Any] = await OutboxMessage.filter(status=FAILED).values_list(
+        "last_error", flat=True
+    )
     assert set(failed) == {outbox.EXPIRED_REASON}
 
 
@@ -173,7 +162,7 @@ async def test_an_absence_move_tells_both_counsellors(admin: Admin) -> None:
     booking = await book_for_admin(admin.service, 11, "ku", organisation="awo")
     await OutboxMessage.all().delete()
     deniz, rojda = await counsellor("Deniz Y."), await counsellor("Rojda E.")
-    path, absence = await _absence_for(admin, deniz)
+    path, absence = await absence_for(admin, deniz)
     asked = await admin.post(path, absence)
     moved = await admin.post(
         path,

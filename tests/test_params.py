@@ -31,8 +31,7 @@ from booking.web.params import (
     without_controls,
 )
 from tests.conftest import STAFF_PASSWORD, Service, at
-from tests.test_schedule import bearer
-from tests.test_staff import csrf_of, sign_in
+from tests.support.staff import bearer, csrf_of, sign_in
 
 TOO_LARGE_IDS = [2**31, 2**63, 10**20]
 

@@ -26,7 +26,7 @@ from booking.settings import DEMO_SECRET_KEY as SECRET
 from booking.statistics import months_between
 from integrations.mail import DirectoryTransport
 from tests.conftest import MONDAY, NOW, Clock, Service, at, clear_database, make_settings, utc
-from tests.test_statistics import add_booking, seed
+from tests.support.rows import add_booking, seed
 
 NOW_UTC = NOW.astimezone(UTC)  # days as 24 hours, across the change from summer time
 PERSONAL = {"name": "Amina Test", "email": "amina@example.org", "phone": "+49 511 1234567"}
@@ -50,8 +50,8 @@ async def test_only_due_bookings_are_anonymised_once(service: Service) -> None:
     assert done.anonymised_at == NOW.astimezone(UTC)
     kept = ("topic", "language", "channel", "status", "start", "end", "reference")
     assert all(getattr(done, field) == getattr(due, field) for field in kept)
-    assert done.organisation_id == due.organisation_id  # type: ignore[attr-defined]
-    assert done.location_id == due.location_id  # type: ignore[attr-defined]
+    assert done.organisation_id == due.organisation_id
+    assert done.location_id == due.location_id
     assert done.outcome_topics == ["housing"] and done.referral == "debt"
     for untouched in (edge, recent, upcoming):
         fresh = await Booking.get(id=untouched.id)

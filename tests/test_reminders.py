@@ -14,10 +14,11 @@ from booking.models import ABSENCE, Booking, ClosureDay, Location, OutboxMessage
 from booking.services import outbox
 from tests.conftest import at
 from tests.smtp import Recorder, smtp_server
-from tests.test_admin import ADMIN, Admin, hidden_fields
-from tests.test_admin import admin as admin  # the fixture
-from tests.test_outbox import TUESDAY, book
-from tests.test_sender import parse, sender
+from tests.support.admin import ADMIN, Admin, hidden_fields
+from tests.support.admin import admin as admin  # the fixture
+from tests.support.bookings import TUESDAY
+from tests.support.bookings import book_on_tuesday as book
+from tests.support.mail import parse, sender
 
 REMINDER_DUE = at(17, 1)  # Monday, just after the reminder time
 
@@ -75,7 +76,7 @@ async def test_a_closure_lifted_in_time_keeps_the_reminder(admin: Admin) -> None
 
 async def test_no_reminder_when_the_counsellor_is_absent_and_not_replaced(admin: Admin) -> None:
     booking = await _booked(admin)
-    counsellor_id: int = booking.counsellor_id  # type: ignore[attr-defined]
+    counsellor_id: int = booking.counsellor_id
     path = f"{ADMIN}/counsellors/{counsellor_id}/exceptions"
     await _leave(admin, path, {"kind": ABSENCE, "day": "2026-11-24", "note": "Ill"})
     assert await _reminders_delivered(admin) == []

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from booking.app import create_app
@@ -37,7 +38,7 @@ from booking.models import (
 from booking.services import api_tokens, outbox
 from tests.conftest import DATABASES, NOW, Clock, Service, at, clear_database, make_settings
 
-TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=30)
+TEXT = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=30)
 JSON_VALUE = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | TEXT,
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3),
@@ -112,9 +113,7 @@ PATHS_GET = [
 ]
 
 
-@settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(path=st.sampled_from(PATHS_GET), query=params, with_link=maybe_link)
 def test_get_routes_with_any_query(
     client: TestClient, path: str, query: dict[str, str], with_link: bool
@@ -123,9 +122,7 @@ def test_get_routes_with_any_query(
     _assert_fine(client.get(path, params=merged))
 
 
-@settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     body=JSON_VALUE,
     fields=st.dictionaries(st.sampled_from(FIELDS), JSON_VALUE, max_size=8),
@@ -155,9 +152,7 @@ def test_booking_api_with_any_json(
     _assert_fine(client.post("/api/v1/bookings/whatever/reschedule", content=json.dumps(body)))
 
 
-@settings(
-    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=100, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(form=st.dictionaries(st.sampled_from(FIELDS), TEXT, max_size=10), with_link=maybe_link)
 def test_booking_form_with_any_fields(
     client: TestClient, form: dict[str, str], with_link: bool
@@ -166,9 +161,7 @@ def test_booking_form_with_any_fields(
     _assert_fine(client.post("/add-on/book", data=data))
 
 
-@settings(
-    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=100, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     token=st.text(
         st.characters(min_codepoint=0x21, max_codepoint=0x7E, exclude_characters="/?#%"),
@@ -241,7 +234,6 @@ PATH_VALUES = {
 
 @settings(
     max_examples=300,
-    deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(data=st.data())
@@ -290,9 +282,7 @@ QUEUE_OPERATIONS = [(m, p) for m, p, _q in OPERATIONS if "walk-ins" in p or "que
 ]
 
 
-@settings(
-    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_the_walk_in_queue_with_any_input(client: TestClient, data: st.DataObject) -> None:
     """The queue's operations with the role each is for, a real location, and bodies with its
@@ -349,11 +339,12 @@ def _staff_routes() -> list[tuple[str, str]]:
     app = create_app(make_settings("sqlite://:memory:"))
     found = []
     for route in app.routes:
-        if getattr(route, "permission", None) is None or route.path in ("/logout",):
+        path: str = getattr(route, "path", "")
+        if getattr(route, "permission", None) is None or path in ("/logout",):
             continue
         for method in sorted(getattr(route, "methods", None) or {"GET"}):
             if method != "HEAD":
-                found.append((method, route.path))
+                found.append((method, path))
     return found
 
 
@@ -381,19 +372,20 @@ def admin_client(client: TestClient) -> TestClient:
         # Messages for the mail pages, as a booking writes them; one of them failed for good.
         upcoming = await Booking.filter(start__gt=NOW, status=BOOKED).first()
         assert upcoming is not None
-        written = await outbox.record_change(client.app.state.mailer, None, upcoming, NOW)
+        app = client.app
+        assert isinstance(app, Starlette)
+        written = await outbox.record_change(app.state.mailer, None, upcoming, NOW)
         await OutboxMessage.filter(id=written[0].id).update(status=FAILED, last_error="refused")
         for model in (Location, Organisation, Counsellor, Room, WorkShift, Booking, OutboxMessage):
-            KNOWN_IDS.extend(await model.all().limit(20).values_list("id", flat=True))
+            ids: list[Any] = await model.all().limit(20).values_list("id", flat=True)
+            KNOWN_IDS.extend(ids)
 
     assert client.portal is not None
     client.portal.call(known_ids)
     return client
 
 
-@settings(
-    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_every_staff_route_with_any_input(admin_client: TestClient, data: st.DataObject) -> None:
     import re

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from icalendar import Calendar
 
@@ -14,45 +14,20 @@ from booking.services import accounts
 from booking.services import schedule as service
 from booking.services.days import load_day, local_date
 from tests.conftest import MONDAY, Service, at
-from tests.test_staff import PASSWORD, csrf_of, sign_in
+from tests.support.bookings import account_of, book
+from tests.support.staff import bearer, csrf_of, sign_in
 
 TUESDAY = MONDAY + timedelta(days=1)
-
-
-async def book(
-    service: Service, start: datetime, name: str = "Amina Test", **extra: str
-) -> Booking:
-    link = service.link(start + timedelta(minutes=40))
-    body = service.booking_body(link, start, name=name, **extra)
-    response = await service.client.post("/api/v1/bookings", json=body)
-    assert response.status_code == 201, response.text
-    return await Booking.get(reference=response.json()["reference"]).prefetch_related(
-        "organisation", "counsellor"
-    )
-
-
-async def account_of(booking: Booking) -> str:
-    user = await StaffUser.get(counsellor_id=booking.counsellor_id)  # type: ignore[attr-defined]
-    return user.username
 
 
 async def other_organisation_account(booking: Booking) -> str:
     user = (
         await StaffUser.filter(role="counsellor")
-        .exclude(
-            counsellor__organisation_id=booking.organisation_id  # type: ignore[attr-defined]
-        )
+        .exclude(counsellor__organisation_id=booking.organisation_id)
         .first()
     )
     assert user is not None
     return user.username
-
-
-async def bearer(service: Service, username: str) -> dict[str, str]:
-    response = await service.client.post(
-        "/api/v1/auth/token", json={"username": username, "password": PASSWORD}
-    )
-    return {"Authorization": f"Bearer {response.json()['token']}"}
 
 
 async def test_counsellor_sees_their_day_and_the_api_agrees(staff: Service) -> None:
@@ -88,7 +63,7 @@ async def test_counsellor_sees_their_day_and_the_api_agrees(staff: Service) -> N
         "booked",
         "Amina T.",
     )
-    if second.organisation_id != first.organisation_id:  # type: ignore[attr-defined]
+    if second.organisation_id != first.organisation_id:
         assert second.reference not in organisation.text
         assert second.reference not in {e["reference"] for e in body["entries"]}
 
@@ -97,7 +72,7 @@ async def test_schedule_api_access_rules(staff: Service) -> None:
     booking = await book(staff, at(9))
     own = await account_of(booking)
     other = await other_organisation_account(booking)
-    other_org = await Organisation.exclude(id=booking.organisation_id).first()  # type: ignore[attr-defined]
+    other_org = await Organisation.exclude(id=booking.organisation_id).first()
     assert other_org is not None
     url = "/api/v1/schedule?location=hsc&date=2026-11-23"
     as_other = await bearer(staff, other)
@@ -252,12 +227,12 @@ async def test_a_calendar_feed_ends_with_its_account(staff: Service) -> None:
     await accounts.set_active(user.id, True, "admin", staff.clock.now)
     assert (await staff.client.get(feed)).status_code == 200  # the account is back
     # An account moved to another counsellor's profile no longer carries the old feed.
-    other = await Counsellor.exclude(id=booking.counsellor_id).first()  # type: ignore[attr-defined]
+    other = await Counsellor.exclude(id=booking.counsellor_id).first()
     assert other is not None
     await StaffUser.filter(id=user.id).update(counsellor_id=other.id)
     assert (await staff.client.get(feed)).status_code == 404
-    await StaffUser.filter(id=user.id).update(counsellor_id=booking.counsellor_id)  # type: ignore[attr-defined]
-    await Counsellor.filter(id=booking.counsellor_id).update(active=False)  # type: ignore[attr-defined]
+    await StaffUser.filter(id=user.id).update(counsellor_id=booking.counsellor_id)
+    await Counsellor.filter(id=booking.counsellor_id).update(active=False)
     assert (await staff.client.get(feed)).status_code == 404
 
 

@@ -48,7 +48,7 @@ def test_display_name(full: str, shown: str) -> None:
     assert display_name(full) == shown
 
 
-NAME_PART = st.text(st.characters(categories=("L",)), min_size=1, max_size=12)
+NAME_PART = st.text(st.characters(categories=["L"]), min_size=1, max_size=12)
 
 
 @given(st.lists(NAME_PART, min_size=2, max_size=4))

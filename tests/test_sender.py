@@ -4,67 +4,15 @@ and the calendar parts read back by vobject (a parser other than the one that wr
 from __future__ import annotations
 
 import asyncio
-import email
-import email.policy
 from datetime import timedelta
-from email.message import EmailMessage
 from typing import Any
 
-import vobject  # type: ignore[import-untyped]
-
 from booking.models import FAILED, PENDING, SENT, Booking, Counsellor, OutboxMessage
-from booking.services.sender import Sender
-from integrations.mail import MailTransport, SmtpTransport
+from integrations.mail import SmtpTransport
 from tests.conftest import Service, at
 from tests.smtp import Recorder, free_port, smtp_server
-
-
-def sender(service: Service, transport: MailTransport) -> Sender:
-    settings = service.settings
-    return Sender(
-        transport,
-        settings.mail_from_address,
-        settings.mail_from_name,
-        service.clock,
-        settings.secret_key.value,
-    )
-
-
-def parse(raw: bytes) -> EmailMessage:
-    message = email.message_from_bytes(raw, policy=email.policy.default)
-    assert isinstance(message, EmailMessage)
-    return message
-
-
-def calendar_of(message: EmailMessage) -> Any:
-    inline = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
-    attached = [p for p in message.walk() if p.get_content_type() == "application/ics"]
-    assert len(inline) == 1 and len(attached) == 1
-    body = inline[0].get_payload(decode=True)
-    assert body == attached[0].get_payload(decode=True)
-    assert body.count(b"\n") == body.count(b"\r\n")  # CRLF throughout
-    assert inline[0].get_param("method") == vobject.readOne(body.decode()).method.value
-    return vobject.readOne(body.decode("utf-8"))
-
-
-def text_of(message: EmailMessage) -> str:
-    body = message.get_body(("plain",))
-    assert body is not None
-    return str(body.get_content())
-
-
-async def book(service: Service, ref: str, start_hour: int = 11, **body: Any) -> dict[str, Any]:
-    link = service.link(at(start_hour + 1), ref=ref)  # the office appointment an hour later
-    response = await service.client.post(
-        "/api/v1/bookings", json=service.booking_body(link, at(start_hour), **body)
-    )
-    assert response.status_code == 201, response.text
-    created: dict[str, Any] = response.json()
-    return created
-
-
-def to_applicant(received: list[bytes], address: str = "amina@example.org") -> list[EmailMessage]:
-    return [m for m in map(parse, received) if m["To"].addresses[0].addr_spec == address]
+from tests.support.bookings import book_for_office_ref as book
+from tests.support.mail import calendar_of, parse, sender, text_of, to_applicant
 
 
 async def test_book_move_cancel_give_three_correct_invitations(service: Service) -> None:
@@ -141,7 +89,7 @@ async def test_counsellors_get_their_own_invitations_without_contact_data(servic
         await sender(service, transport).drain()
     staff_mails = to_applicant(handler.received, "counsellor@example.org")
     booking = await Booking.get(id=booking.id).prefetch_related("counsellor")
-    assert booking.counsellor_id == counsellor.id  # type: ignore[attr-defined]  # free at 10:00
+    assert booking.counsellor_id == counsellor.id  # free at 10:00
     (mail,) = staff_mails
     text = text_of(mail)
     assert "Amina T." in text and "Amina Test" not in text
@@ -317,7 +265,10 @@ async def test_a_claim_counts_as_an_attempt(service: Service) -> None:
     now = service.clock.now
     _, first = await outbox.claim(now, 50)
     assert first and all(m.attempts == 1 for m in first)
-    stored = await OutboxMessage.filter(status="sending").values_list("attempts", flat=True)
+    # Typed as tuples by tortoise; flat=True gives the values.
+    stored: list[Any] = await OutboxMessage.filter(status="sending").values_list(
+        "attempts", flat=True
+    )
     assert set(stored) == {1}
     later = now + outbox.LEASE + timedelta(seconds=1)
     _, again = await outbox.claim(later, 50)

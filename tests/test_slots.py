@@ -85,7 +85,7 @@ def scenarios(draw: st.DrawFn) -> dict:  # type: ignore[type-arg]
     }
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=400)
 @given(scenarios())
 def test_every_offered_slot_respects_every_rule(case: dict) -> None:  # type: ignore[type-arg]
     slots = free_slots(**case)
@@ -116,14 +116,14 @@ def test_every_offered_slot_respects_every_rule(case: dict) -> None:  # type: ig
             assert not any(busy.overlaps(iv) for busy in counsellor.busy)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(scenarios())
 def test_slots_are_sorted_and_unique(case: dict) -> None:  # type: ignore[type-arg]
     starts = [s.start for s in free_slots(**case)]
     assert starts == sorted(set(starts))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(scenarios(), st.data())
 def test_more_capacity_never_means_fewer_slots(case: dict, data: st.DataObject) -> None:  # type: ignore[type-arg]
     before = {s.start for s in free_slots(**case)}
@@ -139,7 +139,7 @@ def test_more_capacity_never_means_fewer_slots(case: dict, data: st.DataObject) 
     assert before <= after
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(scenarios())
 def test_order_of_counsellors_does_not_matter(case: dict) -> None:  # type: ignore[type-arg]
     forward = free_slots(**case)

@@ -21,7 +21,7 @@ def test_negative_numbers_stay_numbers() -> None:
 
 
 def test_formula_like_text_is_escaped() -> None:
-    texts = ["=SUM(A1)", "+49 511", "-0,57", "@cmd", "\tx", "\rx", "Caritas", "", "a=b"]
+    texts: list[Cell] = ["=SUM(A1)", "+49 511", "-0,57", "@cmd", "\tx", "\rx", "Caritas", "", "a=b"]
     row = cells([texts])[0]
     assert row == [
         "'=SUM(A1)",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Any
 
 import httpx2 as httpx
 from starlette.routing import Route
@@ -11,26 +12,10 @@ from starlette.routing import Route
 from booking.access import PERMISSIONS
 from booking.app import create_app
 from booking.models import ApiToken, AuditEntry, Counsellor, StaffSession, StaffUser
-from tests.conftest import STAFF_PASSWORD, Service, make_settings
+from tests.conftest import Service, make_settings
+from tests.support.staff import PASSWORD, csrf_of, sign_in
 
-PASSWORD = STAFF_PASSWORD
 ROLE_ACCOUNTS = {"admin": "admin", "reception": "reception", "counsellor": "awo1"}
-
-
-def csrf_of(html: str) -> str:
-    match = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert match, "the page carries a CSRF field"
-    return match.group(1)
-
-
-async def sign_in(
-    client: httpx.AsyncClient, username: str, password: str = PASSWORD
-) -> httpx.Response:
-    page = await client.get("/login?lang=en")
-    return await client.post(
-        "/login",
-        data={"username": username, "password": password, "csrf": csrf_of(page.text)},
-    )
 
 
 async def change_password(
@@ -162,9 +147,9 @@ async def test_admin_resets_a_password_that_must_be_changed(staff: Service) -> N
         await sign_in(staff.client, "admin")
         confirm = await staff.client.get(f"/staff/users/{target.id}/reset")
         assert confirm.status_code == 200 and "caritas1" in confirm.text
-        assert await StaffUser.get(id=target.id).values_list("password_hash", flat=True) == (
-            target.password_hash
-        )  # the question changes nothing
+        # Typed as a tuple by tortoise; flat=True gives the value.
+        stored: Any = await StaffUser.get(id=target.id).values_list("password_hash", flat=True)
+        assert stored == target.password_hash  # the question changes nothing
         reset = await staff.client.post(
             f"/staff/users/{target.id}/reset", data={"csrf": csrf_of(confirm.text)}
         )
@@ -232,14 +217,14 @@ async def test_admin_changes_a_role(staff: Service) -> None:
     )
     assert changed.status_code == 303
     stored = await StaffUser.get(id=target.id)
-    assert (stored.role, stored.counsellor_id) == ("counsellor", counsellor.id)  # type: ignore[attr-defined]
+    assert (stored.role, stored.counsellor_id) == ("counsellor", counsellor.id)
     back = await staff.client.post(
         f"/staff/users/{target.id}/role",
         data={"role": "reception", "counsellor": str(counsellor.id), "csrf": csrf},
     )
     assert back.status_code == 303
     stored = await StaffUser.get(id=target.id)
-    assert (stored.role, stored.counsellor_id) == ("reception", None)  # type: ignore[attr-defined]
+    assert (stored.role, stored.counsellor_id) == ("reception", None)
     summaries = [
         e.summary
         for e in await AuditEntry.filter(action="change", record_id=str(target.id)).order_by("id")

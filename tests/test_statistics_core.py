@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -44,7 +46,7 @@ period_strategy = st.tuples(st.integers(0, len(MONTHS) - 1), st.integers(0, len(
 def row(
     month: str = "2026-01", status: str = "attended", over: bool = True, **kw: str
 ) -> SessionRow:
-    values = {
+    values: dict[str, Any] = {
         "location": "hsc",
         "organisation": "awo",
         "topic": "forms",

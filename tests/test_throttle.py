@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import Literal
 
 import httpx2 as httpx
 import pytest
@@ -19,7 +20,7 @@ from booking.cli import server_options
 from booking.models import LoginFailure
 from booking.services import accounts
 from tests.conftest import Service
-from tests.test_staff import PASSWORD, sign_in
+from tests.support.staff import PASSWORD, sign_in
 
 WRONG = "wrong-wrong-wrong"
 
@@ -172,7 +173,7 @@ class RecordingHasher(PasswordHasher):
         self.most = 0
         self.threads: set[int] = set()
 
-    def verify(self, hash: str | bytes, password: str | bytes) -> bool:
+    def verify(self, hash: str | bytes, password: str | bytes) -> Literal[True]:
         with self.lock:
             self.running += 1
             self.most = max(self.most, self.running)

@@ -18,8 +18,7 @@ from booking.models import Booking, Counsellor, Location, StaffUser
 from booking.services import accounts, api_tokens, fairness, schedule, walkins
 from booking.services.walkins import WalkInForm
 from tests.conftest import Service, at
-from tests.test_schedule import bearer
-from tests.test_staff import sign_in
+from tests.support.staff import bearer, sign_in
 
 # Columns the flows below must have written, so that the check is never vacuous.
 WRITTEN = {

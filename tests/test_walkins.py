@@ -82,7 +82,7 @@ async def test_two_counsellors_calling_at_once_get_different_tickets(service: Se
     assert first.id != second.id and again.id == first.id
     assert await Ticket.filter(status=queue.CALLED).count() == 2
     walk_ins = await Booking.filter(channel="walk_in", start__gte=utc(at(10)))
-    assert sorted(b.counsellor_id for b in walk_ins) == sorted([aylin.id, jonas.id])  # type: ignore[attr-defined]
+    assert sorted(b.counsellor_id for b in walk_ins) == sorted([aylin.id, jonas.id])
 
 
 async def at_desk(*people: Counsellor, now: datetime) -> None:
@@ -111,11 +111,11 @@ async def test_call_next_serves_the_one_who_pressed(service: Service) -> None:
     await weigh(service.clock.now, awo=1000.0, lhh=0.001)
     await register(service, language="tr")
     pressed = await walkins.call_next(aylin, location, service.clock.now, RULES, anyway=True)
-    assert pressed.ticket is not None and pressed.ticket.counsellor_id == aylin.id  # type: ignore[attr-defined]
-    assert pressed.ticket.room_id is not None  # type: ignore[attr-defined]
+    assert pressed.ticket is not None and pressed.ticket.counsellor_id == aylin.id
+    assert pressed.ticket.room_id is not None
     call = await AuditEntry.get(action="call", record_id=str(pressed.ticket.id))
     assert call.actor == str(aylin.id)
-    booking = await Booking.get(id=pressed.ticket.booking_id)  # type: ignore[attr-defined]
+    booking = await Booking.get(id=pressed.ticket.booking_id)
     assert booking.allocation is not None and booking.allocation["organisation"] == "lhh"
     # Deniz's own press finds nothing: he goes on the ready list.
     nothing = await walkins.call_next(deniz, location, service.clock.now, RULES, anyway=True)
@@ -135,18 +135,18 @@ async def test_a_new_ticket_goes_to_the_ready_counsellor_furthest_behind(service
         assert (await walkins.call_next(someone, location, service.clock.now, RULES)).ready
     first = await register(service, language="tr")
     handed = await Ticket.get(id=first.ticket.id)
-    assert handed.status == queue.CALLED and handed.counsellor_id == deniz.id  # type: ignore[attr-defined]
+    assert handed.status == queue.CALLED and handed.counsellor_id == deniz.id
     assert first.position is None  # called at once: no place in the queue
     current = await walkins.current(deniz)
     assert current is not None and current.id == handed.id
     assert await walkins.current(aylin) is None
-    booking = await Booking.get(id=handed.booking_id)  # type: ignore[attr-defined]
+    booking = await Booking.get(id=handed.booking_id)
     assert booking.allocation is not None and booking.allocation["organisation"] == "awo"
     assert {s["organisation"] for s in booking.allocation["standings"]} == {"awo", "lhh"}
     calls = await walkins.display(location, service.clock.now)
     assert [c.label for c in calls] == ["W 001"] and calls[0].room is not None
     second = await register(service, language="tr")
-    assert (await Ticket.get(id=second.ticket.id)).counsellor_id == aylin.id  # type: ignore[attr-defined]
+    assert (await Ticket.get(id=second.ticket.id)).counsellor_id == aylin.id
     third = await register(service, language="tr")  # nobody is ready any more: it waits
     assert (await Ticket.get(id=third.ticket.id)).status == queue.WAITING
 
@@ -179,7 +179,7 @@ async def test_a_booked_session_soon_holds_the_call(service: Service) -> None:
     assert booked.status_code == 201, booked.text
     deniz = await person("Deniz Y.")
     booking = await Booking.get(reference=booked.json()["reference"])
-    assert booking.counsellor_id == deniz.id  # type: ignore[attr-defined]
+    assert booking.counsellor_id == deniz.id
     service.clock.now = at(10, 5)  # 25 minutes before it: less than a session takes
     await register(service, language="tr")
     with pytest.raises(Held):
@@ -203,7 +203,7 @@ async def test_serving_parking_and_finishing(service: Service) -> None:
     # Called to the immigration counter: parked, and the session counts for nobody.
     parked = await walkins.act(called.id, "park", aylin, service.clock.now)
     assert parked.status == queue.PARKED
-    assert not await Booking.exists(id=called.booking_id)  # type: ignore[attr-defined]
+    assert not await Booking.exists(id=called.booking_id)
     with pytest.raises(NotChangeable):
         await walkins.act(called.id, "park", aylin, service.clock.now)  # twice changes nothing
     # Back again: it comes before the ticket that arrived after it.
@@ -222,14 +222,14 @@ async def test_serving_parking_and_finishing(service: Service) -> None:
     service.clock.now = at(10, 40)
     done = await walkins.act(again.id, "finish", aylin, service.clock.now)
     assert done.status == queue.DONE
-    session = await Booking.get(id=done.booking_id)  # type: ignore[attr-defined]
+    session = await Booking.get(id=done.booking_id)
     # One row in the schedule for the ticket, not a cancelled duplicate for the parked call.
     assert await Booking.filter(channel="walk_in", name=session.name).count() == 1
     assert (
         session.status == ATTENDED
         and session.channel == "walk_in"
         and session.appointment_id is None
-    )  # type: ignore[attr-defined]
+    )
     month = fairness.month_of(service.clock.now, location)
     tally = await fairness.tally(location, month, RULES)
     assert tally.actual.get("lhh", 0) >= 1  # the walk-in counts in the fair shares
@@ -362,7 +362,7 @@ async def test_a_colleague_with_a_booked_session_soon_is_not_handed_a_walk_in(
     assert (await walkins.call_next(deniz, location, service.clock.now, RULES, anyway=True)).ready
     first = await register(service, language="tr")
     taken = await Ticket.get(id=first.ticket.id)
-    assert taken.counsellor_id == aylin.id  # type: ignore[attr-defined]
+    assert taken.counsellor_id == aylin.id
 
     for action in ("start", "finish"):
         await walkins.act(taken.id, action, aylin, service.clock.now)
@@ -370,4 +370,4 @@ async def test_a_colleague_with_a_booked_session_soon_is_not_handed_a_walk_in(
     await Booking.filter(reference=booked.json()["reference"]).update(status=CANCELLED)
     second = await register(service, language="tr")
     handed = await Ticket.get(id=second.ticket.id)
-    assert handed.status == queue.CALLED and handed.counsellor_id == deniz.id  # type: ignore[attr-defined]
+    assert handed.status == queue.CALLED and handed.counsellor_id == deniz.id

@@ -7,40 +7,14 @@ import asyncio
 import json
 import re
 from datetime import datetime, timedelta
-from typing import Any
 
-from booking.models import Booking, Counsellor, Location, Ticket
+from booking.models import Booking, Location, Ticket
 from booking.services import fairness
 from tests.conftest import Service, at
-from tests.test_schedule import bearer, book
-from tests.test_statistics import add_booking
-
-WALK_IN = {"topic": "forms", "language": "de", "priority": "", "name": "Amina"}
-
-
-async def register(service: Service, headers: dict[str, str], **fields: Any) -> dict[str, Any]:
-    response = await service.client.post(
-        "/api/v1/locations/hsc/walk-ins", json={**WALK_IN, **fields}, headers=headers
-    )
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
-async def call_next(service: Service, headers: dict[str, str], **body: Any) -> Any:
-    return await service.client.post("/api/v1/queue/call-next", json=body, headers=headers)
-
-
-async def act(
-    service: Service, headers: dict[str, str], ticket_id: int, action: str, **body: Any
-) -> Any:
-    return await service.client.post(
-        f"/api/v1/walk-ins/{ticket_id}/{action}", json=body or None, headers=headers
-    )
-
-
-async def counsellor_of(username: str) -> Counsellor:
-    return await Counsellor.get(accounts__username=username)
+from tests.support.bookings import book
+from tests.support.rows import add_booking
+from tests.support.staff import bearer
+from tests.support.walkins import WALK_IN, act, call_next, counsellor_of, register
 
 
 async def tally_of(service: Service, organisation: str) -> int:
@@ -165,7 +139,7 @@ async def test_call_next_answers_the_contract(staff: Service) -> None:
         "status": "called",
     }
     booking = await Booking.get(tickets__id=registered["id"])
-    assert (booking.channel, booking.status, booking.appointment_id) == ("walk_in", "booked", None)  # type: ignore[attr-defined]
+    assert (booking.channel, booking.status, booking.appointment_id) == ("walk_in", "booked", None)
     deniz = await counsellor_of("awo1")
     assert deniz.desk_location_id == (await Location.get(code="hsc")).id  # at their desk now
     again = await call_next(staff, awo1, location="hsc")
@@ -411,7 +385,7 @@ async def test_a_transfer_restricts_who_may_call(staff: Service) -> None:
     bookings = await Booking.filter(channel="walk_in").order_by("id")
     assert [b.status for b in bookings] == ["booked"]
     stored = await Ticket.get(id=ticket["id"])
-    assert stored.booking_id == bookings[0].id  # type: ignore[attr-defined]
+    assert stored.booking_id == bookings[0].id
 
 
 async def test_a_booked_session_soon_holds_the_call(staff: Service) -> None:
@@ -419,7 +393,7 @@ async def test_a_booked_session_soon_holds_the_call(staff: Service) -> None:
     awo1 = await bearer(staff, "awo1")
     deniz = await counsellor_of("awo1")
     booked = await add_booking("hsc", "awo", at(9, 20), status="booked")
-    assert booked.counsellor_id == deniz.id  # type: ignore[attr-defined]
+    assert booked.counsellor_id == deniz.id
     ticket = await register(staff, await bearer(staff, "reception"))
     held = await call_next(staff, awo1, location="hsc")
     assert held.status_code == 409

@@ -14,9 +14,8 @@ from booking import queue
 from booking.models import Booking, Ticket
 from booking.services import walkins
 from tests.conftest import Service, at
-from tests.test_schedule import bearer
-from tests.test_staff import sign_in
-from tests.test_walkins_api import act, call_next, counsellor_of, register
+from tests.support.staff import bearer, sign_in
+from tests.support.walkins import act, call_next, counsellor_of, register
 
 
 async def display(service: Service) -> list[dict[str, Any]]:
@@ -33,7 +32,7 @@ async def current(service: Service, headers: dict[str, str]) -> Any:
 def furthest_behind(allocation: dict[str, Any]) -> bool:
     """The decision went to the organisation with the largest shortfall among those standing."""
     shortfalls = {s["organisation"]: s["shortfall"] for s in allocation["standings"]}
-    return shortfalls[allocation["organisation"]] >= max(shortfalls.values()) - 1e-6
+    return bool(shortfalls[allocation["organisation"]] >= max(shortfalls.values()) - 1e-6)
 
 
 async def test_a_morning_at_the_desk(staff: Service) -> None:

@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-import httpx2 as httpx
 import pytest
 from tortoise import Tortoise
 
@@ -26,9 +25,8 @@ from booking.web.walkins import wait_range
 from tests.conftest import Service, at
 from tests.live import CHROMIUM, CHROMIUM_ARGS, browser_missing
 from tests.live import live_service as live
-from tests.test_staff import csrf_of, sign_in
-
-FORM = "/staff/reception/walk-ins"
+from tests.support.staff import sign_in
+from tests.support.walkins import FORM, post_walk_in
 
 
 async def hsc() -> Location:
@@ -48,12 +46,6 @@ async def register(
 ) -> walkins.Registered:
     form = WalkInForm(topic, language, "", name)
     return await walkins.register(await hsc(), form, "reception", service.clock.now)
-
-
-async def post_walk_in(service: Service, **fields: str) -> httpx.Response:
-    page = await service.client.get(FORM)
-    data = {"topic": "forms", "language": "de", "priority": "", "name": "", **fields}
-    return await service.client.post(FORM, data={**data, "csrf": csrf_of(page.text)})
 
 
 def token_of(location: str) -> str:

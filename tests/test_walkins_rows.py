@@ -12,8 +12,7 @@ from booking.services import schedule as schedule_service
 from booking.services.days import local_date
 from booking.services.walkins import WalkInForm
 from tests.conftest import Service, at
-from tests.test_schedule import bearer
-from tests.test_staff import sign_in
+from tests.support.staff import bearer, sign_in
 
 RULES = fairness.DEFAULT_RULES
 
@@ -93,7 +92,7 @@ async def test_a_transferred_ticket_is_one_row_for_whom_it_waits(service: Servic
     )
     assert [e.id for e in await rows(service, deniz)] == [ticket_id]
     assert await rows(service, aylin) == []
-    deniz_organisation: int = deniz.organisation_id  # type: ignore[attr-defined]
+    deniz_organisation: int = deniz.organisation_id
     assert [e.id for e in await rows(service, organisation_id=deniz_organisation)] == [ticket_id]
 
 
@@ -104,8 +103,8 @@ async def test_a_ticket_for_an_organisation_shows_in_its_view(service: Service) 
     await Counsellor.filter(id=deniz.id).update(
         desk_location_id=location.id, desk_since=service.clock.now
     )
-    deniz_organisation: int = deniz.organisation_id  # type: ignore[attr-defined]
-    aylin_organisation: int = aylin.organisation_id  # type: ignore[attr-defined]
+    deniz_organisation: int = deniz.organisation_id
+    aylin_organisation: int = aylin.organisation_id
     assert deniz_organisation != aylin_organisation
     ticket_id = await called_ticket(service, aylin)
     await walkins.act(

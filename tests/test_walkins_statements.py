@@ -58,7 +58,7 @@ async def test_one_call_stays_within_fifteen_statements_under_the_lock(service: 
     finally:
         logger.removeHandler(counter)
         logger.setLevel(level)
-    assert called.ticket is not None and called.ticket.room_id is not None  # type: ignore[attr-defined]
+    assert called.ticket is not None and called.ticket.room_id is not None
     statements = counter.under_lock()
     print(f"\n{len(statements)} statements under the lock for one call:")
     for statement in statements:

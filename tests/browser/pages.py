@@ -5,12 +5,15 @@ closure day over booked sessions)."""
 from __future__ import annotations
 
 import re
-from datetime import date
+import sqlite3
+from contextlib import closing
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import httpx2 as httpx
+import pytest
 
 from booking.i18n import load_translations
 
@@ -214,3 +217,19 @@ def times_url(office_link: str, reader: str, language: str, topic: str = "forms"
     parts = urlsplit(office_link)
     extra = f"topic={topic}&language={language}&lang={reader}"
     return f"{parts.scheme}://{parts.netloc}/add-on/times?{parts.query}&{extra}"
+
+
+def database_row(live: LiveService, sql: str, *args: object) -> tuple[Any, ...] | None:
+    """One row of the service's own SQLite database, read-only, to see what really happened."""
+    path = live.database_url.removeprefix("sqlite://")
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+        row: tuple[Any, ...] | None = db.execute(sql, args).fetchone()
+        return row
+
+
+def walk_in_day() -> date:
+    """Today, where walk-ins are served; a session started now must end today."""
+    now = datetime.now(ZONE)
+    if now + timedelta(minutes=35) > now.replace(hour=23, minute=59):
+        pytest.skip("a walk-in session started now would run into tomorrow")
+    return now.date()

@@ -37,16 +37,16 @@ from tests.browser.pages import (
 from tests.live import CHROMIUM, CHROMIUM_ARGS, PROJECT_ROOT, browser_missing, live_service
 
 if TYPE_CHECKING:
-    from playwright.async_api import Browser, Page
+    from playwright.async_api import Browser, Page, ViewportSize
 
     from tests.live import LiveService
 
 OUT = PROJECT_ROOT / "docs" / "screenshots"
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 SMALL_PHONE = {"width": 360, "height": 640}
-DESKTOP = {"width": 1280, "height": 800}
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
 TV = {"width": 1920, "height": 1080}
-SLIP = {"width": 520, "height": 900}
+SLIP: ViewportSize = {"width": 520, "height": 900}
 
 # Counsellors who call a walk-in each (booking/demo.py: login, name, room), with the ticket
 # only they fit among the ones waiting: topic, language, priority, first name.
@@ -65,7 +65,7 @@ class Camera:
         self.out = out
         self.taken: list[Path] = []
 
-    async def shoot(self, page: Page, name: str, size: dict[str, int] | None = None) -> None:
+    async def shoot(self, page: Page, name: str, size: ViewportSize | None = None) -> None:
         """The viewport as ``name``.png; at ``size`` if given, then back to the page's own."""
         own = page.viewport_size
         if size is not None:

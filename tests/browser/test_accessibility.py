@@ -20,9 +20,7 @@ does not cover: that test's call never picks one of them up.
 
 from __future__ import annotations
 
-import asyncio
 import re
-from collections import deque
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -32,27 +30,23 @@ import pytest
 
 from booking.demo import demo_link
 from booking.settings import Settings
-from tests.browser.pages import LOCATION, axe_violations, new_context, sign_in
+from tests.browser.crawl import DESK, Visit, crawl, last_working_day, staff_context
+from tests.browser.pages import LOCATION, axe_violations, new_context
 from tests.live import LiveService
 
 if TYPE_CHECKING:
-    from playwright.async_api import Browser, BrowserContext, Page
+    from playwright.async_api import Browser, Page
 
 RIGHT_TO_LEFT = {"ar", "fa", "ps"}
 WALK_IN_TOPIC = "leisure"  # see the module's docstring
-DESK = "drk1"  # Nadia R.: German, Arabic and English, every topic
-STAFF_PAGE_LIMIT = 80  # a crawl's most pages; the demo has about 50 kinds of staff page
-CRAWLERS = 2  # tabs crawling at once: one page loads while axe works in the other
 # 320 CSS pixels; and a 1280 by 800 window at 200 % zoom, which lays out 640 by 400 CSS pixels.
 VIEWPORTS: dict[str, dict[str, Any]] = {
     "320px": {"viewport": {"width": 320, "height": 640}},
     "zoom200": {"viewport": {"width": 640, "height": 400}, "device_scale_factor": 2},
 }
 
-Visit = Callable[["Page", str], Awaitable[None]]
 
 CHECKED: dict[str, int] = {}  # pages axe checked, per language: reported after the module
-SIGNED_IN: dict[tuple[str, str], Any] = {}  # (service, username): a signed-in browser's state
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -72,23 +66,6 @@ def office_link(live: LiveService) -> str:
     settings = Settings.from_env(live.env)
     now = datetime.now(UTC)
     return demo_link(settings.base_url, settings.link_secret.value, now, timezone=settings.timezone)
-
-
-async def staff_context(
-    browser: Browser, live: LiveService, username: str, language: str = "de", **options: Any
-) -> BrowserContext:
-    """A browser signed in as ``username``. Signing in hashes a password, which takes a
-    second: each account signs in once, later browsers reuse its session cookie."""
-    key = (live.base_url, username)
-    if key not in SIGNED_IN:
-        context = await new_context(browser, language)
-        await sign_in(await context.new_page(), live.base_url, username)
-        state: Any = await context.storage_state()
-        await context.close()
-        # The session only: the page language stays the browser's.
-        state["cookies"] = [c for c in state["cookies"] if c["name"] != "lang"]
-        SIGNED_IN[key] = state
-    return await new_context(browser, language, storage_state=SIGNED_IN[key], **options)
 
 
 async def assert_language(page: Page, language: str, label: str) -> None:
@@ -288,82 +265,6 @@ async def test_axe_finds_nothing_on_the_visitor_pages(
 
 
 # --- the staff's pages ----------------------------------------------------------------------
-
-DOWNLOAD = re.compile(r"\.(csv|eml|ics|html|json)$")
-# Query keys that choose which data a page shows, not which page it is.
-DATA_KEYS = {"lang", "date", "day", "from", "to", "location", "return_to"}
-
-
-def page_shape(url: str) -> tuple[str, tuple[str, ...]]:
-    """Pages that differ only in ids or in the data they show look alike, and one of them is
-    enough: one day of the schedule, not thirty."""
-    parts = urlsplit(url)
-    keys = {key for key, _ in parse_qsl(parts.query, keep_blank_values=True)} - DATA_KEYS
-    return re.sub(r"/\d+(?=/|$)", "/N", parts.path), tuple(sorted(keys))
-
-
-async def staff_links(page: Page, base: str) -> list[str]:
-    """The page's links to other staff pages: no downloads, and no language switch (a crawl
-    keeps its language)."""
-    hrefs: list[str] = await page.eval_on_selector_all(
-        "a[href]:not([download])", "links => links.map(a => a.href)"
-    )
-    links = []
-    for href in hrefs:
-        url = href.split("#")[0]
-        parts = urlsplit(url)
-        if not url.startswith(f"{base}/staff") or DOWNLOAD.search(parts.path):
-            continue
-        if "lang" not in dict(parse_qsl(parts.query)):
-            links.append(url)
-    return links
-
-
-async def crawl(
-    context: BrowserContext, base: str, seeds: list[str], seen: set[Any], visit: Visit
-) -> list[str]:
-    """The seeds, then breadth first the staff pages their links lead to, by GET only (every
-    staff action is a POST form), a page of each shape not in ``seen`` yet, in two tabs at
-    once; the addresses visited."""
-    queue = deque(f"{base}{seed}" for seed in seeds)
-    seen.update(page_shape(url) for url in queue)
-    visited: list[str] = []
-    busy = 0
-
-    async def tab() -> None:
-        nonlocal busy
-        page = await context.new_page()
-        while queue or busy:
-            if not queue:
-                await asyncio.sleep(0.05)  # the other tab may still find links
-                continue
-            if len(visited) >= STAFF_PAGE_LIMIT:
-                break
-            url = queue.popleft()
-            visited.append(url)
-            busy += 1
-            try:
-                response = await page.goto(url)
-                assert response is not None and response.ok, (url, response and response.status)
-                await visit(page, url[len(base) :])
-                for link in await staff_links(page, base):
-                    if page_shape(link) not in seen:
-                        seen.add(page_shape(link))
-                        queue.append(link)
-            finally:
-                busy -= 1
-        await page.close()
-
-    await asyncio.gather(*(tab() for _ in range(CRAWLERS)))
-    return visited
-
-
-def last_working_day() -> date:
-    """A past weekday: the demo has sessions on it, with outcomes to record."""
-    day = date.today() - timedelta(days=1)
-    while day.weekday() >= 5:
-        day -= timedelta(days=1)
-    return day
 
 
 def this_month() -> str:

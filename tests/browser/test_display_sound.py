@@ -17,8 +17,8 @@ from tests.browser.pages import (
     said,
     serve,
     sign_in,
+    walk_in_day,
 )
-from tests.browser.test_flows import walk_in_day
 from tests.live import CHROMIUM, CHROMIUM_ARGS, LiveService
 
 if TYPE_CHECKING:

@@ -18,6 +18,7 @@ import pytest
 from booking.services.bookings import hash_token
 from tests.browser.pages import (
     ZONE,
+    database_row,
     new_context,
     open_all_day,
     press_call_next,
@@ -28,8 +29,8 @@ from tests.browser.pages import (
     set_hours,
     sign_in,
     staff,
+    walk_in_day,
 )
-from tests.browser.test_flows import database_row, walk_in_day
 from tests.live import LiveService
 
 if TYPE_CHECKING:

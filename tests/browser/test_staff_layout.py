@@ -7,12 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from tests.browser.test_accessibility import (
-    DESK,
-    crawl,
-    last_working_day,
-    staff_context,
-)
+from tests.browser.crawl import DESK, crawl, last_working_day, staff_context
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, Page
