@@ -15,21 +15,21 @@ again under it. The page shows how to reach each person; every such read is audi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from booking.admin_forms import MOVE, Decision
 from booking.conflicts import Plan, Replacement, Session
 from booking.errors import Busy, NotChangeable, NotFound, SlotTaken
-from booking.models import BOOKED, CANCELLED, Booking, OfficeAppointment, OutboxMessage
+from booking.models import CANCELLED, Booking, OfficeAppointment, OutboxMessage
 from booking.notices import CANCEL_REASONS, DESK_CLOSED, NOBODY_FREE
 from booking.services import fairness, outbox
 from booking.services.accounts import audit
 from booking.services.admin_plans import load_plan, move_stranded, needing_attention
 from booking.services.bookings import (
+    cancel_locked,
     changeable,
     lock_location,
     move_to_slot,
@@ -192,20 +192,10 @@ async def cancel(
     if not changeable(booking, now):
         raise NotChangeable()
     async with in_transaction():
-        await lock_location(booking.location.id)
-        before = await outbox.facts(booking)
-        changed = await Booking.filter(id=booking.id, status=BOOKED).update(
-            status=CANCELLED,
-            slot_key=None,
-            appointment_key=None,
-            cancelled_at=now.astimezone(UTC),
-            sequence=F("sequence") + 1,
-        )
+        changed = await cancel_locked(booking, now, mailer, reason)
         if changed:
-            await booking.refresh_from_db()
-            await outbox.record_change(mailer, before, booking, now, reason=reason)
             await audit(actor, "cancel", "booking", booking.id, reason, now)
-    return changed == 1
+    return changed
 
 
 @dataclass(frozen=True)

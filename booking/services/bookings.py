@@ -473,6 +473,27 @@ async def reschedule(
     return await find_booking(token)
 
 
+async def cancel_locked(
+    booking: Booking, now: datetime, mailer: outbox.Mailer | None, reason: str = ""
+) -> bool:
+    """Inside a transaction: lock the location and cancel the planned session, with its
+    cancellation (and ``reason``, if any) in the outbox; False if it was not planned any more
+    (cancelled at the same moment elsewhere)."""
+    await lock_location(booking.location.id)
+    before = await outbox.facts(booking)
+    changed = await Booking.filter(id=booking.id, status=BOOKED).update(
+        status=CANCELLED,
+        slot_key=None,
+        appointment_key=None,
+        cancelled_at=now.astimezone(UTC),
+        sequence=F("sequence") + 1,
+    )
+    if changed:
+        await booking.refresh_from_db()
+        await outbox.record_change(mailer, before, booking, now, reason=reason)
+    return changed == 1
+
+
 async def cancel(token: str, now: datetime, mailer: outbox.Mailer | None = None) -> Booking:
     """Cancel a planned session; cancelling again changes nothing."""
     booking = await find_booking(token)
@@ -481,19 +502,8 @@ async def cancel(token: str, now: datetime, mailer: outbox.Mailer | None = None)
     if not changeable(booking, now):
         raise NotChangeable()
     async with in_transaction():
-        await lock_location(booking.location.id)
-        before = await outbox.facts(booking)
-        changed = await Booking.filter(id=booking.id, status=BOOKED).update(
-            status=CANCELLED,
-            slot_key=None,
-            appointment_key=None,
-            cancelled_at=now,
-            sequence=F("sequence") + 1,
-        )
-        if changed:
-            await booking.refresh_from_db()
-            await outbox.record_change(mailer, before, booking, now)
-    if changed == 0:
+        changed = await cancel_locked(booking, now, mailer)
+    if not changed:
         await booking.refresh_from_db()
         if booking.status != CANCELLED:
             raise NotChangeable()

@@ -8,6 +8,7 @@ import re
 import sqlite3
 from contextlib import closing
 from datetime import date, datetime, timedelta
+from email import message_from_bytes, policy
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
@@ -233,3 +234,14 @@ def walk_in_day() -> date:
     if now + timedelta(minutes=35) > now.replace(hour=23, minute=59):
         pytest.skip("a walk-in session started now would run into tomorrow")
     return now.date()
+
+
+def mail_to(live: LiveService, address: str) -> list[Any]:
+    """The messages written for ``address`` once the outbox has been sent (as .eml files)."""
+    live.command("send-mail", "--once")
+    found = []
+    for path in sorted(live.mail_dir.glob("**/*.eml")):
+        message = message_from_bytes(path.read_bytes(), policy=policy.default)
+        if address in str(message["To"]):
+            found.append(message)
+    return found

@@ -10,7 +10,6 @@ stays as the others expect it.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from email import message_from_bytes, policy
 from typing import TYPE_CHECKING, Any
 
 from booking.demo import next_working_day
@@ -19,6 +18,7 @@ from tests.browser.pages import (
     add_closure_day,
     axe_violations,
     book_by_api,
+    mail_to,
     new_context,
     said,
     sign_in,
@@ -35,17 +35,6 @@ CANCELLED = ("attention.cancelled@example.org", "ar")
 
 def closed_day() -> date:
     return next_working_day(datetime.now(ZONE).date() + timedelta(days=14))
-
-
-def mail_to(live: LiveService, address: str) -> list[Any]:
-    """The messages to ``address`` once the outbox has been sent (as .eml files)."""
-    live.command("send-mail", "--once")
-    found = []
-    for path in sorted(live.mail_dir.glob("**/*.eml")):
-        message = message_from_bytes(path.read_bytes(), policy=policy.default)
-        if address in str(message["To"]):
-            found.append(message)
-    return found
 
 
 def calendar_of(message: Any) -> bytes:

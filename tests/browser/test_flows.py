@@ -17,8 +17,7 @@ import re
 import time
 from collections.abc import AsyncIterator
 from datetime import datetime
-from email import message_from_bytes, policy
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -30,6 +29,7 @@ from tests.browser.pages import (
     ZONE,
     call_next,
     database_row,
+    mail_to,
     new_context,
     open_all_day,
     put_on_duty,
@@ -49,17 +49,6 @@ COUNSELLOR = ("caritas2", "Samir H.", "1.07")
 DISPLAY_WITHIN_SECONDS = 3.0
 MIN_NUMBER_PX = 48  # the number on the slip: 44 pt is 58.7 px
 PHONE = {"width": 390, "height": 844}
-
-
-def mail_to(live: LiveService, address: str) -> list[Any]:
-    """The messages written for ``address`` once the outbox has been sent (as .eml files)."""
-    live.command("send-mail", "--once")
-    found = []
-    for path in sorted(live.mail_dir.glob("**/*.eml")):
-        message = message_from_bytes(path.read_bytes(), policy=policy.default)
-        if address in str(message["To"]):
-            found.append(message)
-    return found
 
 
 # --- the applicant -----------------------------------------------------------------------------
